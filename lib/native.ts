@@ -1,0 +1,119 @@
+/**
+ * The only file that loads the C++ addon (native/). Everything that needs a file
+ * descriptor or a namespace syscall goes through the typed interface below.
+ *
+ * Contract of the addon (see native/README.md):
+ * - Every fd is owned by a JS object (`NsFd`, `NetlinkSocket`, `FileLock`) that closes it
+ *   on close() and, as a last resort, when garbage-collected. All fds are O_CLOEXEC.
+ * - Calls that switch namespace run on a fresh thread that exits afterwards; the JS thread
+ *   and the libuv pool never change namespace.
+ * - Rejections are Error objects with `errno` (negative), `code` ('EEXIST'), `syscall`
+ *   and, for netlink, `extack`, `index` and `msgType`; lib/ maps them onto lib/errors.ts.
+ */
+import bindings from 'bindings';
+import path from 'node:path';
+
+/** An open namespace file (/run/netns/NAME, /proc/PID/ns/net, …). */
+export interface NsFd {
+  readonly fd: number;
+  readonly closed: boolean;
+  /** st_dev/st_ino of the namespace: equal for two fds of the same namespace. */
+  identity(): { dev: number; ino: number };
+  close(): void;
+}
+
+/** One failed message inside a multi-message request. */
+export interface NetlinkMessageError {
+  /** Position of the failed message in the request buffer (0-based). */
+  index: number;
+  /** Negative errno, as in NLMSG_ERROR. */
+  errno: number;
+  /** Kernel extack message, if any. */
+  extack?: string;
+  /** Offset in the failed message of the offending attribute (NLMSGERR_ATTR_OFFS). */
+  extackOffset?: number;
+  /** nlmsg_type of the failed request message. */
+  msgType: number;
+}
+
+export interface TransactOptions {
+  /**
+   * Resolve with `errors` listing failed messages instead of rejecting on the first
+   * one. Used by bulk operations that ignore some errors (e.g. ENODEV on delete).
+   */
+  collectErrors?: boolean;
+}
+
+export interface TransactResult {
+  /** All data messages the kernel sent (no ACK, no DONE), concatenated, as received. */
+  data: Buffer;
+  /** Failed messages; empty unless collectErrors was set. */
+  errors: NetlinkMessageError[];
+  /** Sequence number stamped on the first message; message i carries seq + i. */
+  seq: number;
+}
+
+/** A netlink socket bound inside one namespace. Requests on it are serialised. */
+export interface NetlinkSocket {
+  readonly protocol: number;
+  /** The port id the kernel assigned (nl_pid). */
+  readonly portId: number;
+  readonly closed: boolean;
+  /**
+   * Sends every message in `messages` in one sendmsg. The addon stamps nlmsg_seq (one per
+   * message) and nlmsg_pid (0), then receives until each message that carries NLM_F_ACK or
+   * NLM_F_DUMP got its terminal reply (NLMSG_ERROR / NLMSG_DONE), checking seq and port.
+   * A reply flagged NLM_F_DUMP_INTR rejects with code 'EINTR' and `dumpInterrupted: true`
+   * after the dump was drained.
+   */
+  transact(messages: Buffer, options?: TransactOptions): Promise<TransactResult>;
+  close(): void;
+}
+
+export interface FileLock {
+  readonly fd: number;
+  readonly closed: boolean;
+  /** Releases the lock and closes the fd. Idempotent. */
+  release(): void;
+}
+
+export interface NativeAddon {
+  /**
+   * Creates a named network namespace exactly as `ip netns add` does: makes `dir`
+   * (e.g. /run/netns) a shared mount point, creates `dir/name` and bind-mounts a new
+   * network namespace on it. Rejects with EEXIST if the name is taken. Resolves with an
+   * open fd of the new namespace.
+   */
+  netnsCreate(dir: string, name: string): Promise<NsFd>;
+  /** Unmounts (MNT_DETACH) and unlinks a namespace file. Resolves false if it was not there. */
+  netnsDelete(file: string): Promise<boolean>;
+  /** Opens a namespace file by path (synchronous open, O_RDONLY|O_CLOEXEC). */
+  nsOpen(file: string): NsFd;
+  /** Opens /proc/<pid>/ns/net. */
+  nsOpenPid(pid: number): NsFd;
+  /** Opens the network namespace of the calling (JS) thread. */
+  nsCurrent(): NsFd;
+  /** Opens a netlink socket of `protocol` inside `ns` (null: the current namespace). */
+  netlinkOpen(protocol: number, ns: NsFd | null): Promise<NetlinkSocket>;
+  /** Writes `value` to /proc/sys/<key> inside `ns` (key like 'net/ipv4/ip_forward'). */
+  sysctlWrite(ns: NsFd | null, key: string, value: string): Promise<void>;
+  /** Reads /proc/sys/<key> inside `ns`, trailing newline removed. */
+  sysctlRead(ns: NsFd | null, key: string): Promise<string>;
+  /** flock(2) on `file` (created if missing, mode 0600); waits unless `wait` is false (then EWOULDBLOCK). */
+  lock(file: string, exclusive: boolean, wait: boolean): Promise<FileLock>;
+  /** Absolute path of the exec helper (enter namespace, then execve). */
+  readonly execHelperPath: string;
+}
+
+interface RawAddon extends Omit<NativeAddon, 'execHelperPath'> {}
+
+let cached: NativeAddon | undefined;
+
+/** Loads the addon once; throws a clear error if it was not built. */
+export function native(): NativeAddon {
+  if (cached) return cached;
+  const raw = bindings({ bindings: 'nsnet', module_root: path.resolve(__dirname, '..', '..') }) as RawAddon;
+  const helper = path.resolve(__dirname, '..', '..', 'build', 'Release', 'nsnet-exec');
+  cached = Object.assign(Object.create(null), raw, { execHelperPath: helper }) as NativeAddon;
+  return cached;
+}
