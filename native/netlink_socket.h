@@ -1,0 +1,46 @@
+// NetlinkSocket: a netlink socket bound inside one namespace, and the JS face of the
+// request loop in netlink_transact.cc.
+#pragma once
+
+#include <napi.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+
+#include "unique_fd.h"
+
+namespace nsnet {
+
+// Shared between the JS object and in-flight transacts. close() from JS only marks it
+// closed; the fd itself is closed when the last transact holding the state finishes, so a
+// worker never sends on a closed (or reused) fd number.
+struct NetlinkState {
+  UniqueFd fd;
+  int protocol = 0;
+  uint32_t portId = 0;
+  std::atomic<bool> closed{false};
+  std::mutex mutex;      // serialises transacts: replies are matched by seq on one queue
+  uint32_t nextSeq = 1;  // guarded by mutex
+};
+
+class NetlinkSocket : public Napi::ObjectWrap<NetlinkSocket> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  static Napi::Object New(Napi::Env env, std::shared_ptr<NetlinkState> state);
+  explicit NetlinkSocket(const Napi::CallbackInfo& info);
+
+ private:
+  Napi::Value GetProtocol(const Napi::CallbackInfo& info);
+  Napi::Value GetPortId(const Napi::CallbackInfo& info);
+  Napi::Value GetClosed(const Napi::CallbackInfo& info);
+  Napi::Value Transact(const Napi::CallbackInfo& info);
+  Napi::Value Close(const Napi::CallbackInfo& info);
+
+  std::shared_ptr<NetlinkState> state_;  // null once closed
+  int protocol_ = 0;
+  uint32_t portId_ = 0;
+};
+
+}  // namespace nsnet
