@@ -1,0 +1,261 @@
+/**
+ * RtnlHandle: rtnetlink verbs for one network namespace, named after iproute2's
+ * commands. One handle owns one NETLINK_ROUTE socket opened inside its namespace; every
+ * verb is one request on it (two only where the kernel needs an ifindex that the caller
+ * gave as a name — pass indexes to save that round trip).
+ */
+import { AggregateNsnetError, isNotFound, kernelError } from '../errors';
+import * as nl from '../netlink';
+import { native, type NsFd, type TransactResult } from '../native';
+import { SerialTransport } from '../transport';
+import { validateCidr } from '../validate';
+import { hasPortFlags, linkFromChanges, linkFromSpec, portFlagsLink, validateLinkChanges, validateLinkRef, validateLinkSpec } from './link-spec';
+import { addrFromCidr, familyNumber, neighFromSpec, routeFromSpec, validateNeighSpec, validateRouteSpec } from './route-spec';
+import type {
+  AddrListFilter, AddrOptions, LinkChanges, LinkRef, LinkSpec, NeighListFilter, NeighSpec, RouteListFilter, RouteSpec,
+} from './types';
+
+const NETLINK_ROUTE = 0;
+/** RTM_F_CLONED: cache entries, which `ip route show` leaves out too. */
+const RTM_F_CLONED = 0x200;
+
+const RTM_NAMES: Map<number, string> = new Map(
+  Object.entries(nl)
+    .filter(([name, value]) => name.startsWith('RTM_') && typeof value === 'number')
+    .map(([name, value]) => [value as number, name]),
+);
+
+/** 'RTM_NEWLINK' for 16. */
+export function rtmName(type: number): string {
+  return RTM_NAMES.get(type) ?? `RTM_${type}`;
+}
+
+/** Adds header flags (NLM_F_ECHO, …) to a complete message built by lib/netlink. */
+function withFlags(message: Buffer, flags: number): Buffer {
+  message.writeUInt16LE(message.readUInt16LE(6) | flags, 6);
+  return message;
+}
+
+function decodeAll<T>(data: Buffer, type: number, decode: (payload: Buffer) => T): T[] {
+  const out: T[] = [];
+  for (const msg of nl.splitMessages(data)) if (msg.type === type) out.push(decode(msg.payload));
+  return out;
+}
+
+function refTarget(ref: LinkRef): string {
+  return typeof ref === 'number' ? `ifindex ${ref}` : ref;
+}
+
+export class RtnlHandle implements Disposable {
+  private constructor(private readonly transport: SerialTransport) {}
+
+  /** Opens a handle inside `ns` (null: the namespace this process runs in). */
+  static async open(ns: NsFd | null = null): Promise<RtnlHandle> {
+    const socket = await native().netlinkOpen(NETLINK_ROUTE, ns);
+    return new RtnlHandle(new SerialTransport(socket, rtmName));
+  }
+
+  get closed(): boolean {
+    return this.transport.closed;
+  }
+
+  close(): void {
+    this.transport.close();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  private send(message: Buffer, op: string, target?: string): Promise<TransactResult> {
+    return this.transport.request(message, { op, target });
+  }
+
+  /** The ifindex of `ref`: a number as given, a name through one RTM_GETLINK. */
+  async linkIndex(ref: LinkRef): Promise<number> {
+    validateLinkRef(ref, 'link');
+    if (typeof ref === 'number') return ref;
+    return (await this.linkGet(ref)).index;
+  }
+
+  private async optionalIndex(ref: LinkRef | undefined): Promise<number | undefined> {
+    return ref === undefined ? undefined : this.linkIndex(ref);
+  }
+
+  // ── links ──────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Like `ip link add NAME type KIND …`. One RTM_NEWLINK (plus a lookup when a parent or
+   * underlay device is given by name). A veth's peer is created directly inside
+   * `peer.netns` under its final name, so no rename or move follows. Resolves with the
+   * new link as the kernel echoes it (NLM_F_ECHO).
+   */
+  async linkAdd(spec: LinkSpec): Promise<nl.DecodedLink> {
+    validateLinkSpec(spec);
+    const refs = {
+      parent: spec.kind === 'macvlan' ? await this.linkIndex(spec.parent) : undefined,
+      dev: spec.kind === 'vxlan' ? await this.optionalIndex(spec.dev) : undefined,
+    };
+    const request = withFlags(nl.linkNew(linkFromSpec(spec, refs)), nl.NLM_F_ECHO);
+    const { data } = await this.send(request, 'linkAdd', spec.name);
+    const [echoed] = decodeAll(data, nl.RTM_NEWLINK, nl.decodeLink);
+    // Kernels before 6.3 ignore NLM_F_ECHO on RTM_NEWLINK; ask, unless it went elsewhere.
+    return echoed ?? (spec.netns === undefined ? this.linkGet(spec.name) : ({ name: spec.name } as nl.DecodedLink));
+  }
+
+  /** Like `ip link del NAME` (deleting one end of a veth deletes both). */
+  async linkDel(ref: LinkRef): Promise<void> {
+    validateLinkRef(ref, 'link');
+    await this.send(nl.linkDel(typeof ref === 'number' ? { index: ref } : { name: ref }), 'linkDel', refTarget(ref));
+  }
+
+  /**
+   * Deletes many links with one sendmsg (the kernel still unregisters them one by one).
+   * Links already gone are reported in `missing`, not as errors; other failures are
+   * collected and thrown together after every deletion was tried.
+   */
+  async linkDelMany(refs: readonly LinkRef[]): Promise<{ deleted: number; missing: LinkRef[] }> {
+    refs.forEach((ref, i) => validateLinkRef(ref, `links[${i}]`));
+    if (refs.length === 0) return { deleted: 0, missing: [] };
+    const request = Buffer.concat(refs.map((ref) => nl.linkDel(typeof ref === 'number' ? { index: ref } : { name: ref })));
+    const { errors } = await this.transport.request(request, { op: 'linkDelMany' }, { collectErrors: true });
+    const missing: LinkRef[] = [];
+    const failures: Error[] = [];
+    for (const e of errors) {
+      const err = this.transport.translate(e, request, { op: 'linkDel', target: refTarget(refs[e.index]!) });
+      if (isNotFound(err)) missing.push(refs[e.index]!);
+      else failures.push(err);
+    }
+    if (failures.length) throw new AggregateNsnetError(`linkDelMany: ${failures.length} of ${refs.length} deletions failed`, failures, { op: 'linkDelMany' });
+    return { deleted: refs.length - missing.length, missing };
+  }
+
+  /** Like `ip -d link show dev REF`: one doit RTM_GETLINK, never a dump. */
+  async linkGet(ref: LinkRef, options: { stats?: boolean } = {}): Promise<nl.DecodedLink> {
+    validateLinkRef(ref, 'link');
+    const request = nl.linkGet(typeof ref === 'number' ? { index: ref } : { name: ref }, options);
+    const { data } = await this.send(request, 'linkGet', refTarget(ref));
+    const [link] = decodeAll(data, nl.RTM_NEWLINK, nl.decodeLink);
+    if (!link) throw kernelError({ errno: -19, syscall: 'RTM_GETLINK', op: 'linkGet', target: refTarget(ref) });
+    return link;
+  }
+
+  /** Like `ip -d link show`. */
+  async linkList(options: { stats?: boolean } = {}): Promise<nl.DecodedLink[]> {
+    const data = await this.transport.dump(nl.linkDump(options), { op: 'linkList' });
+    return decodeAll(data, nl.RTM_NEWLINK, nl.decodeLink);
+  }
+
+  /**
+   * Like `ip link set REF up|down mtu M address A name N master B|nomaster netns NS …`
+   * in one RTM_NEWLINK. Bridge-port flags (hairpin, isolated, learning) need the port to
+   * be enslaved already, so with `master` they follow in a second request.
+   */
+  async linkSet(ref: LinkRef, changes: LinkChanges): Promise<void> {
+    validateLinkRef(ref, 'link');
+    validateLinkChanges(changes);
+    const target = refTarget(ref);
+    // By name, the kernel looks the link up by IFLA_IFNAME, which a rename would change.
+    const index = typeof ref === 'number' ? ref : await this.linkIndex(ref);
+    const master = changes.master === null ? 0 : await this.optionalIndex(changes.master);
+    const base = linkFromChanges(index, changes, master);
+    if (Object.keys(base).length > 1) await this.send(nl.linkSet(base), 'linkSet', target);
+    if (hasPortFlags(changes)) await this.send(nl.linkSet(portFlagsLink(index, changes)), 'linkSet', target);
+  }
+
+  // ── addresses ──────────────────────────────────────────────────────────────────────
+
+  /** Like `ip addr add CIDR dev REF`. */
+  async addrAdd(dev: LinkRef, cidr: string, options: AddrOptions = {}): Promise<void> {
+    const parsed = validateCidr(cidr);
+    validateLinkRef(dev, 'dev');
+    const addr = addrFromCidr(0, parsed, options);
+    addr.index = await this.linkIndex(dev);
+    await this.send(nl.addrNew(addr, { replace: options.replace }), 'addrAdd', `${cidr} dev ${refTarget(dev)}`);
+  }
+
+  /** Like `ip addr del CIDR dev REF`. */
+  async addrDel(dev: LinkRef, cidr: string): Promise<void> {
+    const parsed = validateCidr(cidr);
+    validateLinkRef(dev, 'dev');
+    const addr = addrFromCidr(await this.linkIndex(dev), parsed);
+    await this.send(nl.addrDel(addr), 'addrDel', `${cidr} dev ${refTarget(dev)}`);
+  }
+
+  /** Like `ip addr show [dev REF]` (`-4` / `-6` with `family`). */
+  async addrList(filter: AddrListFilter = {}): Promise<nl.DecodedAddr[]> {
+    const index = await this.optionalIndex(filter.dev);
+    const family = filter.family === undefined ? undefined : familyNumber(filter.family);
+    const data = await this.transport.dump(nl.addrDump({ family, index }), { op: 'addrList' });
+    return decodeAll(data, nl.RTM_NEWADDR, nl.decodeAddr).filter(
+      (a) => (index === undefined || a.index === index) && (family === undefined || a.family === family),
+    );
+  }
+
+  // ── routes ─────────────────────────────────────────────────────────────────────────
+
+  /** Like `ip route add DST [via GW] [dev REF] [metric M] [table T] …`. */
+  async routeAdd(spec: RouteSpec): Promise<void> {
+    const family = validateRouteSpec(spec);
+    const oif = await this.optionalIndex(spec.dev);
+    await this.send(nl.routeNew(routeFromSpec(spec, family, oif), { replace: spec.replace }), 'routeAdd', spec.dst);
+  }
+
+  /** Like `ip route del DST [via GW] [dev REF] [table T]`. */
+  async routeDel(spec: RouteSpec): Promise<void> {
+    const family = validateRouteSpec(spec);
+    const oif = await this.optionalIndex(spec.dev);
+    await this.send(nl.routeDel(routeFromSpec(spec, family, oif, true)), 'routeDel', spec.dst);
+  }
+
+  /** Like `ip route show [table T|all]` (main table by default; cache entries left out). */
+  async routeList(filter: RouteListFilter = {}): Promise<nl.DecodedRoute[]> {
+    const oif = await this.optionalIndex(filter.dev);
+    const table = filter.table ?? nl.RT_TABLE_MAIN;
+    const families = filter.family === undefined ? [4, 6] as const : [filter.family];
+    const out: nl.DecodedRoute[] = [];
+    for (const f of families) {
+      const data = await this.transport.dump(nl.routeDump({ family: familyNumber(f) }), { op: 'routeList' });
+      for (const r of decodeAll(data, nl.RTM_NEWROUTE, nl.decodeRoute)) {
+        if ((r.flags ?? 0) & RTM_F_CLONED) continue;
+        if (table !== 'all' && r.table !== table) continue;
+        if (oif !== undefined && r.oif !== oif) continue;
+        out.push(r);
+      }
+    }
+    return out;
+  }
+
+  // ── neighbours and FDB ─────────────────────────────────────────────────────────────
+
+  /** Like `ip neigh add DST lladdr MAC dev REF`, or `bridge fdb add MAC dev REF master|self`. */
+  async neighAdd(spec: NeighSpec): Promise<void> {
+    validateNeighSpec(spec);
+    const neigh = neighFromSpec(spec, await this.linkIndex(spec.dev));
+    await this.send(nl.neighNew(neigh, { replace: spec.replace }), 'neighAdd', spec.dst ?? spec.lladdr);
+  }
+
+  /** Like `ip neigh del DST dev REF`, or `bridge fdb del MAC dev REF master|self`. */
+  async neighDel(spec: NeighSpec): Promise<void> {
+    validateNeighSpec(spec);
+    const neigh = neighFromSpec(spec, await this.linkIndex(spec.dev));
+    await this.send(nl.neighDel(neigh), 'neighDel', spec.dst ?? spec.lladdr);
+  }
+
+  /** Like `ip neigh show [dev REF]`, or with family 'bridge', `bridge fdb show [br B]`. */
+  async neighList(filter: NeighListFilter = {}): Promise<nl.DecodedNeigh[]> {
+    const index = await this.optionalIndex(filter.dev);
+    const master = await this.optionalIndex(filter.master);
+    const family = filter.family === 'bridge' ? nl.AF_BRIDGE : filter.family === undefined ? undefined : familyNumber(filter.family);
+    // Under strict checking the kernel refuses an ifindex in the header of an IP neighbour
+    // dump (neigh_valid_dump_req); only the FDB dump takes it there. Filter here instead.
+    const headerIndex = family === nl.AF_BRIDGE ? index : undefined;
+    const data = await this.transport.dump(nl.neighDump({ family, index: headerIndex, master }), { op: 'neighList' });
+    return decodeAll(data, nl.RTM_NEWNEIGH, nl.decodeNeigh).filter(
+      (n) =>
+        (index === undefined || n.index === index) &&
+        (family === undefined || n.family === family) &&
+        (master === undefined || n.master === master),
+    );
+  }
+}

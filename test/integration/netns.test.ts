@@ -1,0 +1,159 @@
+/**
+ * Netns against the real kernel, witnessed by `ip netns`, `ip -n … -j link` and /proc.
+ */
+import { expect } from 'chai';
+import { once } from 'node:events';
+import fs from 'node:fs';
+import { AlreadyExistsError, Netns, NotFoundError, RtnlHandle, ValidationError } from '../../lib';
+import { ipJson, requireSandbox, run, uniqueName } from '../support/sandbox';
+
+function netnsList(): string[] {
+  return ipJson<Array<{ name: string }>>('netns', 'list').map((n) => n.name);
+}
+
+function threadNamespaces(): Set<string> {
+  return new Set(fs.readdirSync('/proc/self/task').map((tid) => fs.readlinkSync(`/proc/self/task/${tid}/ns/net`)));
+}
+
+function openFdCount(): number {
+  return fs.readdirSync('/proc/self/fd').length;
+}
+
+describe('Netns (integration)', function () {
+  requireSandbox();
+
+  it('creates a namespace that `ip netns list` lists, and deletes it idempotently', async () => {
+    const name = uniqueName('ns');
+    const ns = await Netns.create(name);
+    expect(netnsList()).to.include(name);
+    expect(ns.name).to.equal(name);
+    expect(ns.file).to.equal(`/run/netns/${name}`);
+    // A fresh namespace: only a loopback, and it is not ours.
+    const links = ipJson<Array<{ ifname: string }>>('-n', name, 'link');
+    expect(links.map((l) => l.ifname)).to.deep.equal(['lo']);
+    expect(ns.identity()).to.not.deep.equal((await Netns.current()).identity());
+    await ns.delete();
+    expect(netnsList()).to.not.include(name);
+    await ns.delete();
+    expect(await Netns.deleteByName(name)).to.equal(false);
+  });
+
+  it('refuses a name that is taken with AlreadyExistsError, and leaves the first alone', async () => {
+    const name = uniqueName('dup');
+    const first = await Netns.create(name);
+    const err = await Netns.create(name).catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(AlreadyExistsError).and.include({ code: 'EEXIST', errno: -17 });
+    expect(netnsList().filter((n) => n === name)).to.have.length(1);
+    await first.delete();
+  });
+
+  it('opens a namespace made by `ip netns add` and sees what iproute2 put in it', async () => {
+    const name = uniqueName('ipns');
+    run('ip', 'netns', 'add', name);
+    run('ip', '-n', name, 'link', 'add', 'marker0', 'type', 'bridge');
+    const ns = await Netns.open(`/run/netns/${name}`);
+    expect(ns.name).to.equal(name);
+    const h = await ns.handle();
+    expect((await h.linkList()).map((l) => l.name)).to.include('marker0');
+    // The same namespace through two paths has one identity.
+    const again = await Netns.open(`/run/netns/${name}`);
+    expect(again.equals(ns)).to.equal(true);
+    again.close();
+    await ns.delete();
+    expect(netnsList()).to.not.include(name);
+  });
+
+  it('opens the namespace of a process by pid', async () => {
+    const name = uniqueName('pid');
+    const ns = await Netns.create(name);
+    const child = ns.exec('sleep', ['30']);
+    await once(child, 'spawn');
+    // The helper execs in place: give it a moment to have entered the namespace.
+    for (let i = 0; i < 100 && fs.readlinkSync(`/proc/${child.pid}/ns/net`) === fs.readlinkSync('/proc/self/ns/net'); i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const byPid = await Netns.fromPid(child.pid!);
+    expect(byPid.equals(ns)).to.equal(true);
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+    byPid.close();
+    await ns.delete();
+    const missing = await Netns.open('/run/netns/does-not-exist').catch((e: unknown) => e);
+    expect(missing).to.be.instanceOf(NotFoundError).and.include({ code: 'ENOENT' });
+  });
+
+  it('runs a command inside the namespace through the exec helper', async () => {
+    const name = uniqueName('exec');
+    const ns = await Netns.create(name);
+    await (await ns.handle()).linkAdd({ kind: 'bridge', name: 'inside0' });
+    const child = ns.exec('ip', ['-j', 'link'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    const [code] = await once(child, 'exit');
+    expect(code).to.equal(0);
+    expect((JSON.parse(out) as Array<{ ifname: string }>).map((l) => l.ifname)).to.deep.equal(['lo', 'inside0']);
+    await ns.delete();
+  });
+
+  it('writes and reads sysctls inside the namespace only', async () => {
+    const ns = await Netns.create(uniqueName('sysctl'));
+    const outside = fs.readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim();
+    const want = outside === '1' ? '0' : '1';
+    await ns.setSysctl('net/ipv4/ip_forward', want);
+    expect(await ns.getSysctl('net/ipv4/ip_forward')).to.equal(want);
+    expect(run('ip', 'netns', 'exec', ns.name!, 'cat', '/proc/sys/net/ipv4/ip_forward').trim()).to.equal(want);
+    expect(fs.readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim()).to.equal(outside);
+    await ns.delete();
+  });
+
+  it('rejects bad names and paths before any syscall', async () => {
+    for (const name of ['', '.', '..', 'a/b', 'a\0b']) {
+      const err = await Netns.create(name).catch((e: unknown) => e);
+      expect(err, JSON.stringify(name)).to.be.instanceOf(ValidationError);
+    }
+    expect(fs.readdirSync('/run/netns').filter((f) => f.includes('/'))).to.deep.equal([]);
+    expect(await Netns.open('relative/path').catch((e: unknown) => e)).to.be.instanceOf(ValidationError);
+    expect(await Netns.fromPid(0).catch((e: unknown) => e)).to.be.instanceOf(ValidationError);
+  });
+
+  it('leaves every thread in the original namespace after 10,000 concurrent namespace-scoped operations', async function () {
+    this.timeout(300_000);
+    const original = fs.readlinkSync('/proc/self/task/' + process.pid + '/ns/net');
+    const a = await Netns.create(uniqueName('thr'));
+    const b = await Netns.create(uniqueName('thr'));
+    const ops: Array<Promise<unknown>> = [];
+    for (let i = 0; i < 10_000; i++) {
+      const ns = i % 2 ? a : b;
+      switch (i % 4) {
+        case 0:
+          ops.push(ns.getSysctl('net/ipv4/ip_forward'));
+          break;
+        case 1:
+          ops.push(ns.setSysctl('net/ipv4/conf/all/forwarding', i % 8 === 1 ? '1' : '0'));
+          break;
+        default:
+          ops.push(RtnlHandle.open(ns.fd).then((h) => h.linkList().finally(() => h.close())));
+      }
+    }
+    await Promise.all(ops);
+    expect([...threadNamespaces()]).to.deep.equal([original]);
+    await a.delete();
+    await b.delete();
+  });
+
+  it('leaks no fd over 1,024 open/close cycles of Netns.open and of a handle', async function () {
+    this.timeout(120_000);
+    const ns = await Netns.create(uniqueName('fds'));
+    const before = openFdCount();
+    for (let i = 0; i < 1024; i++) {
+      const opened = await Netns.open(ns.file!);
+      const h = await opened.handle();
+      await h.linkGet('lo');
+      opened.close();
+      const direct = await RtnlHandle.open(ns.fd);
+      direct.close();
+    }
+    expect(openFdCount()).to.equal(before);
+    await ns.delete();
+  });
+});
