@@ -82,9 +82,10 @@ export interface NativeAddon {
    * Creates a named network namespace exactly as `ip netns add` does: makes `dir`
    * (e.g. /run/netns) a shared mount point, creates `dir/name` and bind-mounts a new
    * network namespace on it. Rejects with EEXIST if the name is taken. Resolves with an
-   * open fd of the new namespace.
+   * open fd of the new namespace and, when `netlinkProtocol` is given, a netlink socket
+   * of that protocol opened inside it by the same short-lived thread.
    */
-  netnsCreate(dir: string, name: string): Promise<NsFd>;
+  netnsCreate(dir: string, name: string, options?: { netlinkProtocol?: number }): Promise<{ ns: NsFd; socket?: NetlinkSocket }>;
   /** Unmounts (MNT_DETACH) and unlinks a namespace file. Resolves false if it was not there. */
   netnsDelete(file: string): Promise<boolean>;
   /** Opens a namespace file by path (synchronous open, O_RDONLY|O_CLOEXEC). */

@@ -31,15 +31,18 @@ void SetBuffer(int fd, int forced, int plain) {
   }
 }
 
-std::shared_ptr<NetlinkState> OpenNetlink(int protocol, int nsFd) {
+}  // namespace
+
+UniqueFd OpenNetlinkFd(int protocol) {
+  UniqueFd fd(socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol));
+  if (!fd.Valid()) ThrowErrno("socket");
+  return fd;
+}
+
+std::shared_ptr<NetlinkState> AdoptNetlinkSocket(UniqueFd socketFd, int protocol) {
   auto state = std::make_shared<NetlinkState>();
   state->protocol = protocol;
-  // A socket belongs for life to the namespace of the thread that created it, so only
-  // socket() needs the switch; everything after works from any thread.
-  RunInNetns(nsFd, [&] {
-    state->fd.Reset(socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol));
-    if (!state->fd.Valid()) ThrowErrno("socket");
-  });
+  state->fd = std::move(socketFd);
   int fd = state->fd.Get();
 
   SetBuffer(fd, SO_SNDBUFFORCE, SO_SNDBUF);
@@ -60,6 +63,15 @@ std::shared_ptr<NetlinkState> OpenNetlink(int protocol, int nsFd) {
   if (getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) ThrowErrno("getsockname");
   state->portId = addr.nl_pid;
   return state;
+}
+
+namespace {
+std::shared_ptr<NetlinkState> OpenNetlink(int protocol, int nsFd) {
+  UniqueFd fd;
+  // A socket belongs for life to the namespace of the thread that created it, so only
+  // socket() needs the switch; everything after works from any thread.
+  RunInNetns(nsFd, [&] { fd = OpenNetlinkFd(protocol); });
+  return AdoptNetlinkSocket(std::move(fd), protocol);
 }
 
 struct TransactOutcome {

@@ -25,6 +25,11 @@ struct NetlinkState {
   uint32_t nextSeq = 1;  // guarded by mutex
 };
 
+// socket(AF_NETLINK) in the calling thread's namespace.
+UniqueFd OpenNetlinkFd(int protocol);
+// Sets buffers and options on a fresh netlink socket, binds it, and wraps it.
+std::shared_ptr<NetlinkState> AdoptNetlinkSocket(UniqueFd socketFd, int protocol);
+
 class NetlinkSocket : public Napi::ObjectWrap<NetlinkSocket> {
  public:
   static Napi::Function Define(Napi::Env env);

@@ -9,11 +9,13 @@
 #include <cerrno>
 #include <climits>
 #include <cmath>
+#include <memory>
 #include <mutex>
 #include <string>
 
 #include "addon.h"
 #include "errors.h"
+#include "netlink_socket.h"
 #include "ns_fd.h"
 #include "ns_thread.h"
 #include "promise_worker.h"
@@ -53,7 +55,15 @@ static void MakeSharedMount(const std::string& dir) {
   }
 }
 
-static UniqueFd CreateNamedNetns(const std::string& dir, const std::string& name) {
+struct CreatedNetns {
+  UniqueFd ns;
+  std::shared_ptr<NetlinkState> socket;  // null unless a protocol was asked for
+};
+
+// `protocol` >= 0 also opens a netlink socket of that protocol inside the new namespace,
+// on the same short-lived thread: the thread is already there, so the caller saves a
+// second thread and a second pool round trip per namespace.
+static CreatedNetns CreateNamedNetns(const std::string& dir, const std::string& name, int protocol) {
   MakeDirs(dir);
   MakeSharedMount(dir);
   const std::string file = dir + "/" + name;
@@ -63,6 +73,7 @@ static UniqueFd CreateNamedNetns(const std::string& dir, const std::string& name
     if (!placeholder.Valid()) ThrowErrno("open", file);
   }
   try {
+    UniqueFd socketFd;
     RunOnFreshThread([&] {
       if (unshare(CLONE_NEWNET) != 0) ThrowErrno("unshare");
       // thread-self, not self: /proc/self/ns/net is the namespace of the process's main
@@ -70,10 +81,14 @@ static UniqueFd CreateNamedNetns(const std::string& dir, const std::string& name
       if (mount("/proc/thread-self/ns/net", file.c_str(), "none", MS_BIND, nullptr) != 0) {
         ThrowErrno("mount", file);
       }
+      if (protocol >= 0) socketFd = OpenNetlinkFd(protocol);
     });
+    CreatedNetns created;
     // The bind mount holds the namespace alive after the thread exits; open it through
     // the file, which also proves the mount is in place.
-    return OpenNsFile(file);
+    created.ns = OpenNsFile(file);
+    if (socketFd.Valid()) created.socket = AdoptNetlinkSocket(std::move(socketFd), protocol);
+    return created;
   } catch (...) {
     // Roll back: leave no empty or half-made name behind.
     umount2(file.c_str(), MNT_DETACH);
@@ -99,13 +114,27 @@ static Napi::Value NetnsCreate(const Napi::CallbackInfo& info) {
   return AsyncEntry(info, [&]() -> Napi::Value {
     std::string dir = StringArg(info, 0, "dir");
     std::string name = StringArg(info, 1, "name");
+    int protocol = -1;
+    if (info[2].IsObject()) {
+      Napi::Value p = info[2].As<Napi::Object>().Get("netlinkProtocol");
+      if (p.IsNumber()) protocol = p.As<Napi::Number>().Int32Value();
+      else if (!p.IsUndefined()) throw InvalidArg(info.Env(), "netlinkProtocol must be a number");
+      if (p.IsNumber() && protocol < 0) throw InvalidArg(info.Env(), "netlinkProtocol must be >= 0");
+    } else if (!info[2].IsUndefined()) {
+      throw InvalidArg(info.Env(), "options must be an object");
+    }
     if (dir.empty() || dir[0] != '/') throw InvalidArg(info.Env(), "dir must be an absolute path");
     if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos) {
       throw InvalidArg(info.Env(), "name must be a plain file name");
     }
-    return PromiseWorker<UniqueFd>::Start(
-        info.Env(), [dir, name] { return CreateNamedNetns(dir, name); },
-        [](Napi::Env env, UniqueFd& fd) -> Napi::Value { return NsFd::New(env, std::move(fd)); });
+    return PromiseWorker<CreatedNetns>::Start(
+        info.Env(), [dir, name, protocol] { return CreateNamedNetns(dir, name, protocol); },
+        [](Napi::Env env, CreatedNetns& created) -> Napi::Value {
+          Napi::Object result = Napi::Object::New(env);
+          result.Set("ns", NsFd::New(env, std::move(created.ns)));
+          if (created.socket) result.Set("socket", NetlinkSocket::New(env, std::move(created.socket)));
+          return result;
+        });
   });
 }
 

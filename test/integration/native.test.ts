@@ -160,7 +160,7 @@ describe('native addon (integration)', function () {
   /** A named namespace made by us, with a bridge so its link list is recognisable. */
   async function makeNetns(what: string, marker?: string): Promise<{ name: string; file: string; ns: NsFd }> {
     const name = uniqueName(what);
-    const ns = await native().netnsCreate(NETNS_DIR, name);
+    const ns = (await native().netnsCreate(NETNS_DIR, name)).ns;
     created.push(name);
     closers.push(ns);
     if (marker) addBridge(name, marker);
@@ -182,7 +182,7 @@ describe('native addon (integration)', function () {
     it('netnsCreate makes a namespace `ip netns` sees; netnsDelete removes it, idempotently', async () => {
       const name = uniqueName('create');
       const file = path.join(NETNS_DIR, name);
-      const ns = await native().netnsCreate(NETNS_DIR, name);
+      const ns = (await native().netnsCreate(NETNS_DIR, name)).ns;
       try {
         expect(ns.closed).to.equal(false);
         expect(ns.fd).to.be.a('number').and.at.least(0);
@@ -217,14 +217,14 @@ describe('native addon (integration)', function () {
     it('creates a missing directory and makes it a shared mount point, as `ip netns add` does', async () => {
       const dir = path.join(NETNS_DIR, uniqueName('dir'), 'nested');
       const name = 'n1';
-      const ns = await native().netnsCreate(dir, name);
+      const ns = (await native().netnsCreate(dir, name)).ns;
       try {
         expect(fs.statSync(dir).isDirectory()).to.equal(true);
         expect(run('findmnt', ['-n', '-o', 'PROPAGATION', '--mountpoint', dir]).trim()).to.match(/^shared/);
         const inside = nsInode(run(native().execHelperPath, ['--netns', path.join(dir, name), '--', 'readlink', '/proc/self/ns/net']));
         expect(ns.identity().ino).to.equal(inside);
         // A second name in the same directory reuses the mount point (no stacked binds).
-        const ns2 = await native().netnsCreate(dir, 'n2');
+        const ns2 = (await native().netnsCreate(dir, 'n2')).ns;
         ns2.close();
         expect(run('findmnt', ['-n', '-o', 'TARGET', '--mountpoint', dir]).trim().split('\n')).to.have.length(1);
         expect(await native().netnsDelete(path.join(dir, 'n2'))).to.equal(true);
@@ -613,7 +613,7 @@ describe('native addon (integration)', function () {
       sock.close();
       for (let i = 0; i < 16; i++) {
         const n = uniqueName('fdcycle');
-        (await native().netnsCreate(NETNS_DIR, n)).close();
+        (await native().netnsCreate(NETNS_DIR, n)).ns.close();
         await native().netnsDelete(path.join(NETNS_DIR, n));
       }
       expect(openFdCount()).to.equal(before);
