@@ -6,16 +6,17 @@
  */
 import { AggregateNsnetError, isNotFound, kernelError } from '../errors';
 import * as nl from '../netlink';
-import { native, type NsFd, type TransactResult } from '../native';
+import { native, type NetlinkSocket, type NsFd, type TransactResult } from '../native';
 import { SerialTransport } from '../transport';
 import { validateCidr } from '../validate';
-import { hasPortFlags, linkFromChanges, linkFromSpec, portFlagsLink, validateLinkChanges, validateLinkRef, validateLinkSpec } from './link-spec';
-import { addrFromCidr, familyNumber, neighFromSpec, routeFromSpec, validateNeighSpec, validateRouteSpec } from './route-spec';
+import { RtnlBatch } from './batch';
+import { linkFromSpec, validateLinkChanges, validateLinkRef, validateLinkSpec } from './link-spec';
+import { familyNumber, validateNeighSpec, validateRouteSpec } from './route-spec';
 import type {
   AddrListFilter, AddrOptions, LinkChanges, LinkRef, LinkSpec, NeighListFilter, NeighSpec, RouteListFilter, RouteSpec,
 } from './types';
 
-const NETLINK_ROUTE = 0;
+export const NETLINK_ROUTE = 0;
 /** RTM_F_CLONED: cache entries, which `ip route show` leaves out too. */
 const RTM_F_CLONED = 0x200;
 
@@ -51,7 +52,11 @@ export class RtnlHandle implements Disposable {
 
   /** Opens a handle inside `ns` (null: the namespace this process runs in). */
   static async open(ns: NsFd | null = null): Promise<RtnlHandle> {
-    const socket = await native().netlinkOpen(NETLINK_ROUTE, ns);
+    return RtnlHandle.adopt(await native().netlinkOpen(NETLINK_ROUTE, ns));
+  }
+
+  /** Wraps an open NETLINK_ROUTE socket (e.g. the one Netns.create opened inside). */
+  static adopt(socket: NetlinkSocket): RtnlHandle {
     return new RtnlHandle(new SerialTransport(socket, rtmName));
   }
 
@@ -75,7 +80,33 @@ export class RtnlHandle implements Disposable {
   async linkIndex(ref: LinkRef): Promise<number> {
     validateLinkRef(ref, 'link');
     if (typeof ref === 'number') return ref;
-    return (await this.linkGet(ref)).index;
+    const { data } = await this.send(nl.linkGet({ name: ref }), 'linkIndex', ref);
+    // Only ifi_index is wanted: read it from the ifinfomsg (bytes 4–7) without decoding
+    // the ~1 KiB of attributes the kernel sends with every link.
+    const reply = nl.splitMessages(data).find((m) => m.type === nl.RTM_NEWLINK);
+    if (!reply || reply.payload.length < 8) throw kernelError({ errno: -19, syscall: 'RTM_GETLINK', op: 'linkIndex', target: ref });
+    return reply.payload.readInt32LE(4);
+  }
+
+  /**
+   * Sends every request of `batch` in one sendmsg; the kernel runs them in order. Throws
+   * the typed error of a failed request (an AggregateNsnetError if several failed); the
+   * requests around a failed one still ran. `target` names what errors are about, when
+   * the caller knows it better than the batch's ifindexes.
+   */
+  async apply(batch: RtnlBatch, target?: string): Promise<void> {
+    const entries = target === undefined ? batch.entries : batch.entries.map((e) => ({ ...e, target }));
+    if (entries.length === 0) return;
+    if (entries.length === 1) {
+      await this.send(entries[0]!.message, entries[0]!.op, entries[0]!.target);
+      return;
+    }
+    const request = Buffer.concat(entries.map((e) => e.message));
+    const { errors } = await this.transport.request(request, { op: 'batch' }, { collectErrors: true });
+    if (errors.length === 0) return;
+    const typed = errors.map((e) => this.transport.translate(e, request, { op: entries[e.index]!.op, target: entries[e.index]!.target }));
+    if (typed.length === 1) throw typed[0];
+    throw new AggregateNsnetError(`${typed.length} of ${entries.length} requests failed`, typed, { op: 'batch', code: (typed[0] as { code?: string }).code });
   }
 
   private async optionalIndex(ref: LinkRef | undefined): Promise<number | undefined> {
@@ -149,7 +180,7 @@ export class RtnlHandle implements Disposable {
   /**
    * Like `ip link set REF up|down mtu M address A name N master B|nomaster netns NS …`
    * in one RTM_NEWLINK. Bridge-port flags (hairpin, isolated, learning) need the port to
-   * be enslaved already, so with `master` they follow in a second request.
+   * be enslaved already, so they follow in a second message of the same send.
    */
   async linkSet(ref: LinkRef, changes: LinkChanges): Promise<void> {
     validateLinkRef(ref, 'link');
@@ -157,29 +188,25 @@ export class RtnlHandle implements Disposable {
     const target = refTarget(ref);
     // By name, the kernel looks the link up by IFLA_IFNAME, which a rename would change.
     const index = typeof ref === 'number' ? ref : await this.linkIndex(ref);
-    const master = changes.master === null ? 0 : await this.optionalIndex(changes.master);
-    const base = linkFromChanges(index, changes, master);
-    if (Object.keys(base).length > 1) await this.send(nl.linkSet(base), 'linkSet', target);
-    if (hasPortFlags(changes)) await this.send(nl.linkSet(portFlagsLink(index, changes)), 'linkSet', target);
+    const master = changes.master === null ? null : await this.optionalIndex(changes.master);
+    const batch = new RtnlBatch().linkSet(index, { ...changes, master: master ?? (changes.master === null ? null : undefined) });
+    await this.apply(batch, target);
   }
 
   // ── addresses ──────────────────────────────────────────────────────────────────────
 
   /** Like `ip addr add CIDR dev REF`. */
   async addrAdd(dev: LinkRef, cidr: string, options: AddrOptions = {}): Promise<void> {
-    const parsed = validateCidr(cidr);
+    validateCidr(cidr);
     validateLinkRef(dev, 'dev');
-    const addr = addrFromCidr(0, parsed, options);
-    addr.index = await this.linkIndex(dev);
-    await this.send(nl.addrNew(addr, { replace: options.replace }), 'addrAdd', `${cidr} dev ${refTarget(dev)}`);
+    await this.apply(new RtnlBatch().addrAdd(await this.linkIndex(dev), cidr, options), `${cidr} dev ${refTarget(dev)}`);
   }
 
   /** Like `ip addr del CIDR dev REF`. */
   async addrDel(dev: LinkRef, cidr: string): Promise<void> {
-    const parsed = validateCidr(cidr);
+    validateCidr(cidr);
     validateLinkRef(dev, 'dev');
-    const addr = addrFromCidr(await this.linkIndex(dev), parsed);
-    await this.send(nl.addrDel(addr), 'addrDel', `${cidr} dev ${refTarget(dev)}`);
+    await this.apply(new RtnlBatch().addrDel(await this.linkIndex(dev), cidr), `${cidr} dev ${refTarget(dev)}`);
   }
 
   /** Like `ip addr show [dev REF]` (`-4` / `-6` with `family`). */
@@ -196,16 +223,14 @@ export class RtnlHandle implements Disposable {
 
   /** Like `ip route add DST [via GW] [dev REF] [metric M] [table T] …`. */
   async routeAdd(spec: RouteSpec): Promise<void> {
-    const family = validateRouteSpec(spec);
-    const oif = await this.optionalIndex(spec.dev);
-    await this.send(nl.routeNew(routeFromSpec(spec, family, oif), { replace: spec.replace }), 'routeAdd', spec.dst);
+    validateRouteSpec(spec);
+    await this.apply(new RtnlBatch().routeAdd({ ...spec, dev: await this.optionalIndex(spec.dev) }));
   }
 
   /** Like `ip route del DST [via GW] [dev REF] [table T]`. */
   async routeDel(spec: RouteSpec): Promise<void> {
-    const family = validateRouteSpec(spec);
-    const oif = await this.optionalIndex(spec.dev);
-    await this.send(nl.routeDel(routeFromSpec(spec, family, oif, true)), 'routeDel', spec.dst);
+    validateRouteSpec(spec);
+    await this.apply(new RtnlBatch().routeDel({ ...spec, dev: await this.optionalIndex(spec.dev) }));
   }
 
   /** Like `ip route show [table T|all]` (main table by default; cache entries left out). */
@@ -231,15 +256,13 @@ export class RtnlHandle implements Disposable {
   /** Like `ip neigh add DST lladdr MAC dev REF`, or `bridge fdb add MAC dev REF master|self`. */
   async neighAdd(spec: NeighSpec): Promise<void> {
     validateNeighSpec(spec);
-    const neigh = neighFromSpec(spec, await this.linkIndex(spec.dev));
-    await this.send(nl.neighNew(neigh, { replace: spec.replace }), 'neighAdd', spec.dst ?? spec.lladdr);
+    await this.apply(new RtnlBatch().neighAdd({ ...spec, dev: await this.linkIndex(spec.dev) }));
   }
 
   /** Like `ip neigh del DST dev REF`, or `bridge fdb del MAC dev REF master|self`. */
   async neighDel(spec: NeighSpec): Promise<void> {
     validateNeighSpec(spec);
-    const neigh = neighFromSpec(spec, await this.linkIndex(spec.dev));
-    await this.send(nl.neighDel(neigh), 'neighDel', spec.dst ?? spec.lladdr);
+    await this.apply(new RtnlBatch().neighDel({ ...spec, dev: await this.linkIndex(spec.dev) }));
   }
 
   /** Like `ip neigh show [dev REF]`, or with family 'bridge', `bridge fdb show [br B]`. */

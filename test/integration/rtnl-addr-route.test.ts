@@ -101,3 +101,44 @@ describe('RtnlHandle addresses, routes, neighbours (integration)', function () {
     expect(after.map((f) => f.mac)).to.not.include('02:00:00:00:00:0a');
   });
 });
+
+describe('RtnlBatch (integration)', function () {
+  requireSandbox();
+
+  it('sends several requests in one round trip, in order, and reports the one that failed', async () => {
+    const { RtnlBatch } = await import('../../lib');
+    const ns = await Netns.create(uniqueName('bt'));
+    try {
+      const h = await ns.handle();
+      const v0 = await h.linkAdd({ kind: 'veth', name: 'v0', peer: { name: 'v1' } });
+      let sends = 0;
+      const transport = (h as unknown as { transport: { transact: (...a: unknown[]) => unknown } }).transport;
+      const original = transport.transact.bind(transport);
+      transport.transact = (...args: unknown[]) => {
+        sends += 1;
+        return original(...args);
+      };
+      await h.apply(
+        new RtnlBatch()
+          .linkSet(1, { up: true })
+          .linkSet(v0.index, { up: true })
+          .addrAdd(v0.index, '10.3.0.2/24')
+          .routeAdd({ dst: 'default', gateway: '10.3.0.1', dev: v0.index }),
+      );
+      expect(sends).to.equal(1);
+      expect(ipJson<Array<{ flags: string[] }>>('-n', ns.name!, 'link', 'show', 'dev', 'v0')[0]!.flags).to.include('UP');
+      expect(ipJson<Array<{ dst: string; gateway: string }>>('-n', ns.name!, 'route', 'show', 'default')[0]).to.include({ gateway: '10.3.0.1' });
+
+      // The second request fails (the address exists); the third still runs.
+      const err = await h
+        .apply(new RtnlBatch().addrAdd(v0.index, '10.3.0.3/24').addrAdd(v0.index, '10.3.0.2/24').addrAdd(v0.index, '10.3.0.4/24'))
+        .catch((e: unknown) => e);
+      expect(err).to.be.instanceOf(AlreadyExistsError);
+      expect(err).to.include({ op: 'addrAdd', syscall: 'RTM_NEWADDR', code: 'EEXIST' });
+      const locals = ipJson<Array<{ addr_info: Array<{ local: string }> }>>('-n', ns.name!, 'addr', 'show', 'dev', 'v0')[0]!.addr_info.map((a) => a.local);
+      expect(locals).to.include.members(['10.3.0.2', '10.3.0.3', '10.3.0.4']);
+    } finally {
+      await ns.delete();
+    }
+  });
+});

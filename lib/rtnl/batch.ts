@@ -1,0 +1,99 @@
+/**
+ * RtnlBatch: several rtnetlink requests sent in one sendmsg. The kernel runs the messages
+ * of one send in order (netlink_rcv_skb walks them one by one), so "bring eth0 up, give it
+ * an address, add the default route" costs one round trip instead of three. A failing
+ * message does not stop the ones after it; RtnlHandle.apply reports every failure.
+ *
+ * Everything here is by ifindex: name lookups are round trips of their own, which
+ * RtnlHandle does before it builds a batch.
+ */
+import * as nl from '../netlink';
+import { validateCidr, validateInt } from '../validate';
+import { hasPortFlags, linkFromChanges, portFlagsLink, validateLinkChanges } from './link-spec';
+import { addrFromCidr, neighFromSpec, routeFromSpec, validateNeighSpec, validateRouteSpec } from './route-spec';
+import type { AddrOptions, LinkChanges, NeighSpec, RouteSpec } from './types';
+
+export interface BatchEntry {
+  message: Buffer;
+  op: string;
+  target: string;
+}
+
+/** LinkChanges with every link given by ifindex. */
+export type IndexedLinkChanges = Omit<LinkChanges, 'master'> & { master?: number | null };
+
+function index(value: number, field: string): number {
+  return validateInt(value, field, 1, 0x7fffffff);
+}
+
+export class RtnlBatch {
+  readonly entries: BatchEntry[] = [];
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  private push(message: Buffer, op: string, target: string): this {
+    this.entries.push({ message, op, target });
+    return this;
+  }
+
+  /** Like `ip link set dev IFINDEX …`; bridge-port flags go in a second message after it. */
+  linkSet(ifindex: number, changes: IndexedLinkChanges): this {
+    index(ifindex, 'link');
+    validateLinkChanges(changes);
+    if (changes.master !== undefined && changes.master !== null) index(changes.master, 'master');
+    const master = changes.master === null ? 0 : changes.master;
+    const base = linkFromChanges(ifindex, changes, master);
+    const target = `ifindex ${ifindex}`;
+    if (Object.keys(base).length > 1) this.push(nl.linkSet(base), 'linkSet', target);
+    // Port flags need the port enslaved; in the same send that happens just before.
+    if (hasPortFlags(changes)) this.push(nl.linkSet(portFlagsLink(ifindex, changes)), 'linkSet', target);
+    return this;
+  }
+
+  /** Like `ip link del dev IFINDEX`. */
+  linkDel(ifindex: number): this {
+    return this.push(nl.linkDel({ index: index(ifindex, 'link') }), 'linkDel', `ifindex ${ifindex}`);
+  }
+
+  /** Like `ip addr add CIDR dev IFINDEX`. */
+  addrAdd(ifindex: number, cidr: string, options: AddrOptions = {}): this {
+    const addr = addrFromCidr(index(ifindex, 'dev'), validateCidr(cidr), options);
+    return this.push(nl.addrNew(addr, { replace: options.replace }), 'addrAdd', `${cidr} dev ifindex ${ifindex}`);
+  }
+
+  /** Like `ip addr del CIDR dev IFINDEX`. */
+  addrDel(ifindex: number, cidr: string): this {
+    const addr = addrFromCidr(index(ifindex, 'dev'), validateCidr(cidr));
+    return this.push(nl.addrDel(addr), 'addrDel', `${cidr} dev ifindex ${ifindex}`);
+  }
+
+  /** Like `ip route add …`, with `dev` as an ifindex. */
+  routeAdd(spec: Omit<RouteSpec, 'dev'> & { dev?: number }): this {
+    const family = validateRouteSpec(spec);
+    const oif = spec.dev === undefined ? undefined : index(spec.dev, 'dev');
+    return this.push(nl.routeNew(routeFromSpec(spec, family, oif), { replace: spec.replace }), 'routeAdd', spec.dst);
+  }
+
+  /** Like `ip route del …`, with `dev` as an ifindex. */
+  routeDel(spec: Omit<RouteSpec, 'dev'> & { dev?: number }): this {
+    const family = validateRouteSpec(spec);
+    const oif = spec.dev === undefined ? undefined : index(spec.dev, 'dev');
+    return this.push(nl.routeDel(routeFromSpec(spec, family, oif, true)), 'routeDel', spec.dst);
+  }
+
+  /** Like `ip neigh add …` / `bridge fdb add …`, with `dev` as an ifindex. */
+  neighAdd(spec: Omit<NeighSpec, 'dev'> & { dev: number }): this {
+    validateNeighSpec(spec);
+    const neigh = neighFromSpec(spec, index(spec.dev, 'dev'));
+    return this.push(nl.neighNew(neigh, { replace: spec.replace }), 'neighAdd', spec.dst ?? spec.lladdr ?? '');
+  }
+
+  /** Like `ip neigh del …` / `bridge fdb del …`, with `dev` as an ifindex. */
+  neighDel(spec: Omit<NeighSpec, 'dev'> & { dev: number }): this {
+    validateNeighSpec(spec);
+    const neigh = neighFromSpec(spec, index(spec.dev, 'dev'));
+    return this.push(nl.neighDel(neigh), 'neighDel', spec.dst ?? spec.lladdr ?? '');
+  }
+}
