@@ -1,0 +1,91 @@
+/**
+ * bench/links: N namespaces, each with a veth pair (peer created inside as eth0), eth0
+ * up, an address and a default route; then all torn down. The same work as
+ * bench/floor/links.c, which runs in the same process tree right before, so the printed
+ * ratio nsnet / C compares figures from one run.
+ *
+ * Usage (inside the sandbox): node dist/bench/links.js [N...]   (default 1 100 1000)
+ */
+import { performance } from 'node:perf_hooks';
+import { Netns, RtnlBatch, RtnlHandle } from '../lib';
+import { buildFloor, median, requireSandbox, runFloor, settle } from './support/floor';
+
+interface Figures {
+  n: number;
+  setupPerObjectMs: number;
+  teardownPerObjectMs: number;
+}
+
+/** nsnet doing what links.c does, sequentially, one object at a time. */
+export async function nsnetLinks(n: number): Promise<Figures> {
+  const host = await RtnlHandle.open();
+  const objects: Array<{ ns: Netns; veth: number }> = [];
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    // The namespace and its rtnetlink socket come from one short-lived thread.
+    const ns = await Netns.create(`nsbench-${i}`);
+    const h = await ns.handle();
+    const veth = await host.linkAdd({ kind: 'veth', name: `vb${i.toString(16).padStart(7, '0')}`, peer: { name: 'eth0', netns: ns } });
+    // The host end's IFLA_LINK is the peer's ifindex inside the namespace: no lookup.
+    const eth0 = veth.link!;
+    // lo up, eth0 up, address, default route: one sendmsg, run in order by the kernel.
+    await h.apply(
+      new RtnlBatch()
+        .linkSet(1, { up: true }) // lo is ifindex 1 in every namespace
+        .linkSet(eth0, { up: true })
+        .addrAdd(eth0, '172.16.0.2/16')
+        .routeAdd({ dst: 'default', gateway: '172.16.0.1', dev: eth0 }),
+    );
+    objects.push({ ns, veth: veth.index });
+  }
+  const t1 = performance.now();
+  for (const { ns, veth } of objects) {
+    await host.linkDel(veth);
+    await ns.delete();
+  }
+  const t2 = performance.now();
+  host.close();
+  return { n, setupPerObjectMs: (t1 - t0) / n, teardownPerObjectMs: (t2 - t1) / n };
+}
+
+export async function benchLinks(ns: readonly number[], reps: (n: number) => number): Promise<string> {
+  const floor = buildFloor('links');
+  const rows: string[] = [
+    '| N | C setup ms/obj | nsnet setup ms/obj | ratio | C teardown ms/obj | nsnet teardown ms/obj | ratio |',
+    '|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const n of ns) {
+    const c: Figures[] = [];
+    const js: Figures[] = [];
+    // Warm-up: let V8 compile nsnet's hot paths before anything is timed (the C program
+    // needs none); then alternate C and nsnet so both see the same machine state.
+    await nsnetLinks(Math.min(n, 50));
+    await settle();
+    for (let r = 0; r < reps(n); r++) {
+      c.push(runFloor<Figures>(floor, [String(n)]));
+      await settle();
+      js.push(await nsnetLinks(n));
+      await settle();
+    }
+    const cs = median(c.map((f) => f.setupPerObjectMs));
+    const ns_ = median(js.map((f) => f.setupPerObjectMs));
+    const ct = median(c.map((f) => f.teardownPerObjectMs));
+    const nt = median(js.map((f) => f.teardownPerObjectMs));
+    rows.push(`| ${n} | ${cs.toFixed(3)} | ${ns_.toFixed(3)} | ${(ns_ / cs).toFixed(2)} | ${ct.toFixed(2)} | ${nt.toFixed(2)} | ${(nt / ct).toFixed(2)} |`);
+    console.error(`links N=${n}: done (${reps(n)} repetition(s))`);
+  }
+  return rows.join('\n');
+}
+
+if (require.main === module) {
+  requireSandbox();
+  const args = process.argv.slice(2).map(Number).filter((x) => x > 0);
+  const sizes = args.length ? args : [1, 100, 1000];
+  benchLinks(sizes, (n) => (n >= 1000 ? 1 : n >= 100 ? 3 : 11)).then(
+    (table) => console.log(`\n### links: namespace + veth + address + route per object\n\n${table}\n`),
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,18 @@
+/**
+ * `npm run bench`: every benchmark, inside the sandbox, each printing a markdown table
+ * with nsnet's figures next to baselines measured in the same run.
+ */
+import { benchLinks } from './links';
+import { requireSandbox } from './support/floor';
+
+async function main(): Promise<void> {
+  requireSandbox();
+  const quick = process.argv.includes('--quick');
+  const sizes = quick ? [1, 100] : [1, 100, 1000];
+  console.log(`### links: namespace + veth + address + route per object\n\n${await benchLinks(sizes, (n) => (n >= 1000 ? 1 : n >= 100 ? 3 : 11))}\n`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

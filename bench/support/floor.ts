@@ -1,0 +1,65 @@
+/**
+ * The C floor programs in bench/floor/: compiled on demand with the system compiler
+ * (build/bench/, ignored by git) and run in the same sandbox and the same run as nsnet,
+ * so every ratio compares figures measured side by side.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+
+/** Compiles bench/floor/NAME.c once per run; returns the binary's path. */
+export function buildFloor(name: string): string {
+  const source = path.join(ROOT, 'bench', 'floor', `${name}.c`);
+  const out = path.join(ROOT, 'build', 'bench', name);
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  execFileSync('cc', ['-O2', '-Wall', '-Wextra', '-Werror', '-o', out, source], { stdio: 'inherit' });
+  return out;
+}
+
+/** Runs a floor binary and parses the one JSON line it prints. */
+export function runFloor<T>(binary: string, args: readonly string[]): T {
+  const out = execFileSync(binary, args, { encoding: 'utf8', maxBuffer: 1 << 20 });
+  return JSON.parse(out.trim().split('\n').pop()!) as T;
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Refuses to run outside scripts/sandbox: benchmarks create namespaces and links. */
+export function requireSandbox(): void {
+  if (process.env.NSNET_SANDBOXED !== '1') {
+    console.error('benchmarks run only inside scripts/sandbox (npm run bench does that)');
+    process.exit(2);
+  }
+}
+
+function cpuTimes(): { busy: number; total: number } {
+  const fields = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = fields.reduce((a, b) => a + b, 0);
+  const idle = (fields[3] ?? 0) + (fields[4] ?? 0); // idle + iowait
+  return { busy: total - idle, total };
+}
+
+/**
+ * Waits until the machine is quiet (under 5% busy over 200 ms, twice in a row; at most
+ * `limitMs`). Deleting namespaces leaves the kernel cleaning them up asynchronously
+ * (cleanup_net on a workqueue) for seconds; measuring the next run during that would
+ * charge it for the previous run's teardown.
+ */
+export async function settle(limitMs = 30_000): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  let quiet = 0;
+  let prev = cpuTimes();
+  while (quiet < 2 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 200));
+    const now = cpuTimes();
+    const busy = (now.busy - prev.busy) / Math.max(1, now.total - prev.total);
+    quiet = busy < 0.05 ? quiet + 1 : 0;
+    prev = now;
+  }
+}
