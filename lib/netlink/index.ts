@@ -49,3 +49,6 @@ export { addrNew, addrDel, addrDump } from './requests/addr';
 export { routeNew, routeDel, routeDump } from './requests/route';
 export type { RouteNewOptions } from './requests/route';
 export { neighNew, neighDel, neighDump } from './requests/neigh';
+
+/** nf_tables: objects, expressions, batches and the rule builder (lib/netlink/nft). */
+export * as nft from './nft';

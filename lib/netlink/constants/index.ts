@@ -6,3 +6,5 @@ export * from './link-kinds';
 export * from './addr';
 export * from './route';
 export * from './neigh';
+export * from './nfnetlink';
+export * from './nftables';
