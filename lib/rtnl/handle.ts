@@ -126,6 +126,7 @@ export class RtnlHandle implements Disposable {
     const refs = {
       parent: spec.kind === 'macvlan' ? await this.linkIndex(spec.parent) : undefined,
       dev: spec.kind === 'vxlan' ? await this.optionalIndex(spec.dev) : undefined,
+      master: await this.optionalIndex(spec.master),
     };
     const request = withFlags(nl.linkNew(linkFromSpec(spec, refs)), nl.NLM_F_ECHO);
     const { data } = await this.send(request, 'linkAdd', spec.name);

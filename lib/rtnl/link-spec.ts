@@ -36,6 +36,7 @@ export function validateLinkSpec(spec: LinkSpec): void {
   if (spec.mtu !== undefined) validateMtu(spec.mtu);
   if (spec.mac !== undefined) validateMac(spec.mac);
   if (spec.netns !== undefined) namespaceFd(spec.netns, 'netns');
+  if (spec.master !== undefined) validateLinkRef(spec.master, 'master');
   if (spec.txqlen !== undefined) validateInt(spec.txqlen, 'txqlen', 0, 0xffffffff);
   if (spec.group !== undefined) validateInt(spec.group, 'group', 0, 0xffffffff);
   switch (spec.kind) {
@@ -70,8 +71,9 @@ export function validateLinkSpec(spec: LinkSpec): void {
 }
 
 /** The kernel request for a validated spec; `refs` holds ifindexes resolved from names. */
-export function linkFromSpec(spec: LinkSpec, refs: { parent?: number; dev?: number } = {}): Link {
+export function linkFromSpec(spec: LinkSpec, refs: { parent?: number; dev?: number; master?: number } = {}): Link {
   const link: Link = { name: spec.name };
+  if (refs.master !== undefined) link.master = refs.master;
   if (spec.up) link.flags = IFF_UP;
   if (spec.mtu !== undefined) link.mtu = spec.mtu;
   if (spec.mac !== undefined) link.address = spec.mac.toLowerCase();

@@ -22,6 +22,8 @@ interface CommonLinkSpec {
   up?: boolean;
   /** Create the link directly inside another namespace (IFLA_NET_NS_FD). */
   netns?: NamespaceRef;
+  /** Enslave to this bridge as it is created (IFLA_MASTER in the same request). */
+  master?: LinkRef;
   txqlen?: number;
   group?: number;
 }

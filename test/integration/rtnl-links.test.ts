@@ -133,6 +133,15 @@ describe('RtnlHandle links (integration)', function () {
     expect(ipLink(ns, 'p0').master).to.equal(undefined);
   });
 
+  it('creates a veth already enslaved to a bridge and up, in one request', async () => {
+    const br = await h.linkAdd({ kind: 'bridge', name: 'br3', up: true });
+    await h.linkAdd({ kind: 'veth', name: 'e0', master: br.index, up: true, peer: { name: 'eth0', netns: other } });
+    const port = ipLink(ns, 'e0');
+    expect(port.master).to.equal('br3');
+    expect(port.flags).to.include('UP');
+    expect(port.linkinfo?.info_slave_kind).to.equal('bridge');
+  });
+
   it('moves a link into another namespace', async () => {
     await h.linkAdd({ kind: 'veth', name: 'm0', peer: { name: 'm1' } });
     await h.linkSet('m1', { netns: other });
