@@ -1,0 +1,266 @@
+/**
+ * Containers: what `docker run --network …`, `docker network connect|disconnect` and
+ * `docker rm` do to the network. Every change is one Transaction under the host-wide
+ * lock: a failure at any step leaves no namespace, link, lease or record behind.
+ */
+import path from 'node:path';
+import { ValidationError } from '../errors';
+import { Netns } from '../netns/netns';
+import type { HostContext } from './context';
+import { attachEndpoint, detachEndpoint } from './endpoint';
+import { ConflictError, NoSuchObjectError } from './errors';
+import { newId, shortId, validateName } from './ids';
+import { findByRef } from './lookup';
+import { parseNetworkMode } from './network-mode';
+import type { Networks } from './networks';
+import type { ContainerRecord, EndpointRecord } from './records';
+import { transaction, type Transaction } from './transaction';
+
+export interface ContainerCreateOptions {
+  /** 'bridge' (default), 'host', 'none', 'container:<name|id>', or a network's name or ID. */
+  network?: string;
+  /** A namespace file supplied by the runtime; otherwise nsnet creates one. */
+  netns?: string;
+  ports?: string[];
+  publishAll?: string[];
+  ip?: string;
+  ip6?: string;
+  mac?: string;
+  aliases?: string[];
+  links?: string[];
+}
+
+export interface ConnectOptions {
+  ip?: string;
+  ip6?: string;
+  aliases?: string[];
+}
+
+/** The name of a container's namespace in the netns directory: `nsnet-` + 12 hex of its ID. */
+export function containerNetnsName(id: string): string {
+  return `nsnet-${shortId(id)}`;
+}
+
+function refuse(field: string, mode: string): never {
+  throw new ValidationError(`${field}: not allowed with network mode ${mode}`, { field, op: 'containerCreate' });
+}
+
+function validateStrings(value: unknown, field: string): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || v.length === 0)) {
+    throw new ValidationError(`${field}: expected a list of non-empty strings`, { field });
+  }
+  return [...(value as string[])];
+}
+
+/** The next free ethN in a container. */
+function nextIfname(endpoints: readonly EndpointRecord[]): string {
+  const used = new Set(endpoints.map((e) => e.ifname));
+  for (let i = 0; ; i++) if (!used.has(`eth${i}`)) return `eth${i}`;
+}
+
+export class Containers {
+  constructor(
+    private readonly ctx: HostContext,
+    private readonly networks: Networks,
+  ) {}
+
+  private async find(ref: string, op: string): Promise<ContainerRecord> {
+    const found = findByRef(await this.ctx.store.containers(), ref, op);
+    if (!found) throw new NoSuchObjectError('container', ref, op);
+    return found;
+  }
+
+  /** Like `docker create --network MODE …` for the network part. */
+  async create(name: string, options: ContainerCreateOptions = {}): Promise<ContainerRecord> {
+    validateName(name, 'name');
+    if (!options || typeof options !== 'object') throw new ValidationError('options: expected an object', { field: 'options' });
+    const mode = parseNetworkMode(options.network ?? 'bridge');
+    const ports = validateStrings(options.ports, 'ports');
+    const publishAll = validateStrings(options.publishAll, 'publishAll');
+    const aliases = validateStrings(options.aliases, 'aliases');
+    const links = validateStrings(options.links, 'links');
+    if (mode.mode === 'container' || mode.mode === 'host' || mode.mode === 'none') {
+      const label = mode.mode === 'container' ? `container:${mode.container}` : mode.mode;
+      if (mode.mode === 'container' && (ports.length || publishAll.length)) refuse('ports', label);
+      for (const field of ['ip', 'ip6', 'mac'] as const) if (options[field] !== undefined) refuse(field, label);
+      if (aliases.length) refuse('aliases', label);
+      if (mode.mode === 'container' && options.netns !== undefined) refuse('netns', label);
+    }
+    if (options.netns !== undefined && mode.mode === 'host') refuse('netns', 'host');
+
+    return this.ctx.store.locked(async () => {
+      const all = await this.ctx.store.containers();
+      if (all.some((c) => c.name === name)) throw new ConflictError(`container name ${name} is already in use`, { op: 'containerCreate', target: name });
+      const id = newId();
+      const base = { id, name, created: new Date().toISOString(), endpoints: [], ports, publishAll, links };
+
+      if (mode.mode === 'host') {
+        const record: ContainerRecord = {
+          ...base,
+          mode: 'host',
+          netnsPath: this.ctx.hostNs.file ?? this.ctx.hostNs.procPath,
+          ownsNetns: false,
+          ports: [],
+          publishAll: [],
+          // Docker ignores published ports in host mode, with a warning; we report them.
+          ...(ports.length || publishAll.length ? { ignoredPorts: [...ports, ...publishAll] } : {}),
+        };
+        await this.ctx.store.saveContainer(record);
+        return record;
+      }
+
+      if (mode.mode === 'container') {
+        const target = findByRef(all, mode.container, 'containerCreate');
+        if (!target) throw new NoSuchObjectError('container', mode.container, 'containerCreate');
+        // Joining a joiner joins its target: the namespace has one owner.
+        const owner = target.sharesWith ? all.find((c) => c.id === target.sharesWith) ?? target : target;
+        const record: ContainerRecord = { ...base, mode: 'container', netnsPath: owner.netnsPath, ownsNetns: false, sharesWith: owner.id };
+        await this.ctx.store.saveContainer(record);
+        return record;
+      }
+
+      const network =
+        mode.mode === 'bridge' ? await this.networks.ensureDefault() : mode.mode === 'network' ? await this.networks.get(mode.network) : undefined;
+      return transaction(async (tx) => {
+        const ns = await this.namespaceFor(tx, id, options.netns);
+        try {
+          await tx.step('loopback up', async () => (await ns.handle()).linkSet(1, { up: true }));
+          const endpoints: EndpointRecord[] = [];
+          if (network) {
+            endpoints.push(
+              await attachEndpoint(this.ctx, tx, { id, netns: ns }, network, {
+                ifname: 'eth0',
+                aliases,
+                ...(options.ip !== undefined ? { ip: options.ip } : {}),
+                ...(options.ip6 !== undefined ? { ip6: options.ip6 } : {}),
+                ...(options.mac !== undefined ? { mac: options.mac } : {}),
+                defaultRoute: true,
+              }),
+            );
+          }
+          const record: ContainerRecord = {
+            ...base,
+            mode: mode.mode,
+            netnsPath: ns.file ?? options.netns!,
+            ownsNetns: options.netns === undefined,
+            endpoints,
+          };
+          await tx.step('record', () => this.ctx.store.saveContainer(record), () => this.ctx.store.deleteContainer(id));
+          return record;
+        } finally {
+          ns.close();
+        }
+      }, this.ctx.faults);
+    });
+  }
+
+  /** The runtime's namespace (opened), or a new one of ours (deleted again on rollback). */
+  private async namespaceFor(tx: Transaction, id: string, supplied: string | undefined): Promise<Netns> {
+    if (supplied !== undefined) return tx.step('open netns', () => Netns.open(supplied));
+    return tx.step(
+      'create netns',
+      () => Netns.create(containerNetnsName(id), { dir: this.ctx.netnsDir }),
+      async (ns) => {
+        ns.close();
+        await Netns.deleteByName(containerNetnsName(id), this.ctx.netnsDir);
+      },
+    );
+  }
+
+  /** Like `docker network connect NET CONTAINER`: the container gets the next ethN. */
+  async connect(containerRef: string, networkRef: string, options: ConnectOptions = {}): Promise<EndpointRecord> {
+    const aliases = validateStrings(options.aliases, 'aliases');
+    return this.ctx.store.locked(async () => {
+      const c = await this.find(containerRef, 'containerConnect');
+      if (c.mode === 'host' || c.mode === 'container') {
+        throw new ValidationError(`container ${c.name} uses network mode ${c.mode} and cannot be connected`, { field: 'container', op: 'containerConnect' });
+      }
+      const network = await this.networks.get(networkRef);
+      if (c.endpoints.some((e) => e.networkId === network.id)) {
+        throw new ConflictError(`container ${c.name} is already connected to ${network.name}`, { op: 'containerConnect', target: network.name });
+      }
+      return transaction(async (tx) => {
+        const ns = await Netns.open(c.netnsPath);
+        try {
+          const ep = await attachEndpoint(this.ctx, tx, { id: c.id, netns: ns }, network, {
+            ifname: nextIfname(c.endpoints),
+            aliases,
+            ...(options.ip !== undefined ? { ip: options.ip } : {}),
+            ...(options.ip6 !== undefined ? { ip6: options.ip6 } : {}),
+            defaultRoute: c.endpoints.length === 0,
+          });
+          const updated = { ...c, endpoints: [...c.endpoints, ep] };
+          await tx.step('record', () => this.ctx.store.saveContainer(updated), () => this.ctx.store.saveContainer(c));
+          return ep;
+        } finally {
+          ns.close();
+        }
+      }, this.ctx.faults);
+    });
+  }
+
+  /** Like `docker network disconnect NET CONTAINER`: removes the interface, its lease and rules. */
+  async disconnect(containerRef: string, networkRef: string): Promise<void> {
+    await this.ctx.store.locked(async () => {
+      const c = await this.find(containerRef, 'containerDisconnect');
+      const network = await this.networks.get(networkRef);
+      const ep = c.endpoints.find((e) => e.networkId === network.id);
+      if (!ep) throw new NoSuchObjectError('network', `${network.name} (not connected to ${c.name})`, 'containerDisconnect');
+      await detachEndpoint(this.ctx, ep);
+      await this.ctx.store.saveContainer({ ...c, endpoints: c.endpoints.filter((e) => e !== ep) });
+    });
+  }
+
+  /**
+   * Like `docker rm`: removes the container's endpoints, its namespace (if nsnet made it)
+   * and its record. Refused while other containers share its namespace, unless `force`:
+   * then the namespace stays with the first of them, which becomes its owner.
+   */
+  async remove(ref: string, options: { force?: boolean } = {}): Promise<void> {
+    await this.ctx.store.locked(async () => {
+      const all = await this.ctx.store.containers();
+      const c = findByRef(all, ref, 'containerRemove');
+      if (!c) throw new NoSuchObjectError('container', ref, 'containerRemove');
+      const sharers = all.filter((o) => o.sharesWith === c.id);
+      if (sharers.length && !options.force) {
+        throw new ConflictError(`container ${c.name} shares its namespace with ${sharers.map((s) => s.name).join(', ')}`, {
+          code: 'EBUSY',
+          op: 'containerRemove',
+          target: ref,
+        });
+      }
+      if (sharers.length) {
+        const [heir, ...rest] = sharers;
+        const { sharesWith: _unused, ...heirRest } = heir!;
+        await this.ctx.store.saveContainer({ ...heirRest, mode: c.mode, ownsNetns: c.ownsNetns, endpoints: c.endpoints });
+        for (const o of rest) await this.ctx.store.saveContainer({ ...o, sharesWith: heir!.id });
+        await this.ctx.store.deleteContainer(c.id);
+        return;
+      }
+      await this.teardown(c);
+    });
+  }
+
+  /** Removes everything a container has. Idempotent; works with its namespace already gone. */
+  async teardown(c: ContainerRecord): Promise<void> {
+    for (const ep of c.endpoints) await detachEndpoint(this.ctx, ep);
+    // By the recorded path: after a forced remove, an heir owns a namespace named after another ID.
+    if (c.ownsNetns) await Netns.deleteByName(path.basename(c.netnsPath), path.dirname(c.netnsPath));
+    await this.ctx.store.deleteContainer(c.id);
+  }
+
+  /** Like `docker ps` for the network part. */
+  list(): Promise<ContainerRecord[]> {
+    return this.ctx.store.containers();
+  }
+
+  get(ref: string): Promise<ContainerRecord> {
+    return this.find(ref, 'containerGet');
+  }
+
+  /** IDs of containers with an endpoint in a network. */
+  async attachedTo(networkId: string): Promise<string[]> {
+    return (await this.ctx.store.containers()).filter((c) => c.endpoints.some((e) => e.networkId === networkId)).map((c) => c.name);
+  }
+}

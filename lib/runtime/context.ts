@@ -1,0 +1,31 @@
+/**
+ * What the runtime's managers share: the host namespace and its handles, IPAM, the
+ * record store, and the options that shape names and defaults.
+ */
+import type { Ipam } from '../ipam';
+import type { Netns } from '../netns/netns';
+import type { RtnlHandle } from '../rtnl/handle';
+import type { RuntimeStore } from './store';
+import type { FaultInjector } from './transaction';
+
+export interface DefaultBridgeOptions {
+  /** The Linux bridge's name (Docker: docker0). */
+  name?: string;
+  subnet?: string;
+  gateway?: string;
+  icc?: boolean;
+  mtu?: number;
+}
+
+export interface HostContext {
+  /** The namespace playing the host: where bridges, host veth ends and rules live. */
+  hostNs: Netns;
+  rtnl: RtnlHandle;
+  ipam: Ipam;
+  store: RuntimeStore;
+  /** Where nsnet's own container namespaces are bind-mounted (iproute2's /run/netns by default). */
+  netnsDir: string;
+  defaultBridge: Required<Pick<DefaultBridgeOptions, 'name'>> & DefaultBridgeOptions;
+  /** Tests: fail a chosen step of the next setup (see transaction.ts). */
+  faults?: FaultInjector;
+}

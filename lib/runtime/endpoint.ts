@@ -1,0 +1,103 @@
+/**
+ * An endpoint: one container interface on one network. Attaching leases its addresses,
+ * creates the veth pair (host end enslaved to the bridge and up, container end born in
+ * the container's namespace under its final name), and configures the container end —
+ * three kernel round trips, each step undone if a later one fails.
+ */
+import { randomBytes } from 'node:crypto';
+import { isNotFound } from '../errors';
+import { netnsIdentity, type Allocation } from '../ipam';
+import type { Netns } from '../netns/netns';
+import { RtnlBatch } from '../rtnl/batch';
+import type { HostContext } from './context';
+import { hostVethName, newId } from './ids';
+import type { Network } from './networks';
+import type { EndpointRecord } from './records';
+import type { Transaction } from './transaction';
+
+export interface EndpointRequest {
+  ifname: string;
+  aliases?: string[];
+  ip?: string;
+  ip6?: string;
+  mac?: string;
+  /** Route the container's default traffic through this network (its first one). */
+  defaultRoute: boolean;
+}
+
+/**
+ * Docker's MAC for an IPv4 endpoint: 02:42 followed by the address, so the MAC is stable
+ * for the address and locally administered (bit 1 of the first octet).
+ */
+export function macFor(allocation: Allocation): string {
+  const bytes = allocation.ipv4 ? [0x02, 0x42, ...allocation.ipv4.address.split('.').map(Number)] : [0x02, ...randomBytes(5)];
+  return bytes.map((b) => b.toString(16).padStart(2, '0')).join(':');
+}
+
+function ignoreGone(err: unknown): void {
+  if (!isNotFound(err)) throw err;
+}
+
+export async function attachEndpoint(
+  ctx: HostContext,
+  tx: Transaction,
+  container: { id: string; netns: Netns },
+  network: Network,
+  request: EndpointRequest,
+): Promise<EndpointRecord> {
+  const id = newId();
+  const hostIfname = hostVethName(id);
+  const owner = { endpointId: id, containerId: container.id, netns: netnsIdentity(container.netns.identity()) };
+  const alloc = await tx.step(
+    `ipam ${network.name}`,
+    () => ctx.ipam.allocate(network.id, owner, { ...(request.ip ? { ip: request.ip } : {}), ...(request.ip6 ? { ip6: request.ip6 } : {}) }),
+    () => ctx.ipam.releaseEndpoint(network.id, id).then(() => undefined),
+  );
+  const mac = request.mac ?? macFor(alloc);
+  const mtu = network.mtu === undefined ? {} : { mtu: network.mtu };
+  const hostEnd = await tx.step(
+    `veth ${hostIfname}`,
+    () =>
+      ctx.rtnl.linkAdd({
+        kind: 'veth',
+        name: hostIfname,
+        master: network.bridge,
+        up: true,
+        ...mtu,
+        peer: { name: request.ifname, netns: container.netns, mac, ...mtu },
+      }),
+    (link) => ctx.rtnl.linkDel(link.index).catch(ignoreGone),
+  );
+  // IFLA_LINK of the host end is the container end's ifindex in its namespace.
+  const inner = hostEnd.link ?? (await (await container.netns.handle()).linkIndex(request.ifname));
+  await tx.step(`configure ${request.ifname}`, async () => {
+    const batch = new RtnlBatch().linkSet(inner, { up: true });
+    if (alloc.ipv4) batch.addrAdd(inner, alloc.ipv4.cidr);
+    // No DAD: the address is unique by construction, and usable the moment we return.
+    if (alloc.ipv6) batch.addrAdd(inner, alloc.ipv6.cidr, { noDad: true });
+    if (request.defaultRoute && alloc.ipv4) batch.routeAdd({ dst: 'default', gateway: alloc.ipv4.gateway, dev: inner });
+    if (request.defaultRoute && alloc.ipv6) batch.routeAdd({ dst: 'default', gateway: alloc.ipv6.gateway, dev: inner });
+    await (await container.netns.handle()).apply(batch, request.ifname);
+  });
+  return {
+    id,
+    networkId: network.id,
+    ifname: request.ifname,
+    hostIfname,
+    mac,
+    ...(alloc.ipv4 ? { ipv4: alloc.ipv4.cidr, gateway: alloc.ipv4.gateway } : {}),
+    ...(alloc.ipv6 ? { ipv6: alloc.ipv6.cidr, gateway6: alloc.ipv6.gateway } : {}),
+    aliases: [...(request.aliases ?? [])],
+    ...(request.ip ? { staticIp: request.ip } : {}),
+    ...(request.ip6 ? { staticIp6: request.ip6 } : {}),
+  };
+}
+
+/**
+ * Removes an endpoint's veth pair (the container end goes with it) and frees its leases.
+ * Idempotent, and works when the container's namespace is already gone.
+ */
+export async function detachEndpoint(ctx: HostContext, endpoint: EndpointRecord): Promise<void> {
+  await ctx.rtnl.linkDel(endpoint.hostIfname).catch(ignoreGone);
+  await ctx.ipam.releaseEndpoint(endpoint.networkId, endpoint.id).catch(ignoreGone);
+}

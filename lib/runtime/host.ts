@@ -1,0 +1,117 @@
+/**
+ * Host: what a container runtime imports. One object per host namespace turns "run this
+ * container on that network with these ports" into namespaces, links, leases and rules,
+ * and undoes it exactly. A new Host.open on the same state directory sees everything an
+ * earlier process made.
+ */
+import path from 'node:path';
+import { Ipam, type IpamOptions } from '../ipam';
+import { Netns, NETNS_RUN_DIR } from '../netns/netns';
+import type { DefaultBridgeOptions, HostContext } from './context';
+import { Containers, type ConnectOptions, type ContainerCreateOptions } from './containers';
+import { Networks, type Network, type NetworkCreateOptions } from './networks';
+import type { ContainerRecord, EndpointRecord } from './records';
+import { RuntimeStore } from './store';
+import type { FaultInjector } from './transaction';
+
+export interface HostOptions {
+  /** Where records and leases live; $NSNET_STATE_DIR or /var/lib/nsnet by default. */
+  stateDir?: string;
+  /** The namespace that plays the host (a path); the process's own by default. */
+  netns?: string;
+  /** Where nsnet bind-mounts the namespaces it creates; /run/netns (iproute2's) by default. */
+  netnsDir?: string;
+  defaultBridge?: DefaultBridgeOptions;
+  ipam?: IpamOptions;
+  /** Tests only: fail a chosen step of setups (see transaction.ts). */
+  faults?: FaultInjector;
+}
+
+export const DEFAULT_STATE_DIR = '/var/lib/nsnet';
+
+export class Host {
+  readonly networks: {
+    create(options: NetworkCreateOptions): Promise<Network>;
+    list(): Promise<Network[]>;
+    get(ref: string): Promise<Network>;
+    remove(ref: string, options?: { force?: boolean }): Promise<void>;
+  };
+
+  readonly containers: {
+    create(name: string, options?: ContainerCreateOptions): Promise<ContainerRecord>;
+    connect(container: string, network: string, options?: ConnectOptions): Promise<EndpointRecord>;
+    disconnect(container: string, network: string): Promise<void>;
+    remove(ref: string, options?: { force?: boolean }): Promise<void>;
+    list(): Promise<ContainerRecord[]>;
+    get(ref: string): Promise<ContainerRecord>;
+  };
+
+  private constructor(private readonly ctx: HostContext) {
+    const networks = new Networks(ctx);
+    const containers = new Containers(ctx, networks);
+    this.networks = {
+      create: (o) => networks.create(o),
+      list: () => networks.list(),
+      get: (ref) => networks.get(ref),
+      remove: async (ref, o = {}) => {
+        if (o.force) {
+          // Docker's `network rm -f`-like convenience: disconnect every container first.
+          const net = await networks.get(ref);
+          for (const c of await containers.list()) {
+            if (c.endpoints.some((e) => e.networkId === net.id)) await containers.disconnect(c.id, net.id);
+          }
+        }
+        await networks.remove(ref, (id) => containers.attachedTo(id));
+      },
+    };
+    this.containers = {
+      create: (name, o) => containers.create(name, o),
+      connect: (c, n, o) => containers.connect(c, n, o),
+      disconnect: (c, n) => containers.disconnect(c, n),
+      remove: (ref, o) => containers.remove(ref, o),
+      list: () => containers.list(),
+      get: (ref) => containers.get(ref),
+    };
+  }
+
+  static async open(options: HostOptions = {}): Promise<Host> {
+    const stateDir = path.resolve(options.stateDir ?? process.env.NSNET_STATE_DIR ?? DEFAULT_STATE_DIR);
+    const hostNs = options.netns === undefined ? await Netns.current() : await Netns.open(options.netns);
+    try {
+      const store = new RuntimeStore(stateDir);
+      await store.init();
+      const ctx: HostContext = {
+        hostNs,
+        rtnl: await hostNs.handle(),
+        ipam: Ipam.file(stateDir, options.ipam),
+        store,
+        netnsDir: options.netnsDir ?? NETNS_RUN_DIR,
+        defaultBridge: { name: 'nsnet0', ...options.defaultBridge },
+        ...(options.faults ? { faults: options.faults } : {}),
+      };
+      return new Host(ctx);
+    } catch (err) {
+      hostNs.close();
+      throw err;
+    }
+  }
+
+  /** The namespace playing the host. */
+  get netns(): Netns {
+    return this.ctx.hostNs;
+  }
+
+  /** Replaces the fault injector (tests). */
+  setFaults(faults: FaultInjector | undefined): void {
+    if (faults) this.ctx.faults = faults;
+    else delete this.ctx.faults;
+  }
+
+  async close(): Promise<void> {
+    this.ctx.hostNs.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
