@@ -9,6 +9,7 @@ import { Ipam, type IpamOptions } from '../ipam';
 import { Netns, NETNS_RUN_DIR } from '../netns/netns';
 import type { DefaultBridgeOptions, HostContext } from './context';
 import { Containers, type ConnectOptions, type ContainerCreateOptions } from './containers';
+import { inspectContainer, inspectNetwork, type DockerNetworkInspect, type DockerNetworkSettings } from './inspect';
 import { Networks, type Network, type NetworkCreateOptions } from './networks';
 import type { ContainerRecord, EndpointRecord } from './records';
 import { RuntimeStore } from './store';
@@ -34,6 +35,8 @@ export class Host {
     create(options: NetworkCreateOptions): Promise<Network>;
     list(): Promise<Network[]>;
     get(ref: string): Promise<Network>;
+    /** `docker network inspect`'s JSON. */
+    inspect(ref: string): Promise<DockerNetworkInspect>;
     remove(ref: string, options?: { force?: boolean }): Promise<void>;
   };
 
@@ -44,6 +47,8 @@ export class Host {
     remove(ref: string, options?: { force?: boolean }): Promise<void>;
     list(): Promise<ContainerRecord[]>;
     get(ref: string): Promise<ContainerRecord>;
+    /** The NetworkSettings part of `docker inspect`. */
+    inspect(ref: string): Promise<DockerNetworkSettings>;
   };
 
   private constructor(private readonly ctx: HostContext) {
@@ -53,6 +58,7 @@ export class Host {
       create: (o) => networks.create(o),
       list: () => networks.list(),
       get: (ref) => networks.get(ref),
+      inspect: async (ref) => inspectNetwork(await networks.get(ref), await containers.list()),
       remove: async (ref, o = {}) => {
         if (o.force) {
           // Docker's `network rm -f`-like convenience: disconnect every container first.
@@ -71,6 +77,11 @@ export class Host {
       remove: (ref, o) => containers.remove(ref, o),
       list: () => containers.list(),
       get: (ref) => containers.get(ref),
+      inspect: async (ref) => {
+        const c = await containers.get(ref);
+        const nets = new Map((await networks.list()).map((n) => [n.id, n]));
+        return inspectContainer(c, (id) => nets.get(id)?.name ?? id, (id) => nets.get(id)?.isDefault ?? false);
+      },
     };
   }
 

@@ -193,6 +193,25 @@ describe('runtime: network modes (integration)', function () {
     expect(ipJson<Array<{ ifname: string }>>('-n', w.hostNs.name!, 'link').map((l) => l.ifname)).to.not.include(net.bridge);
   });
 
+  it("inspect returns Docker's shapes", async () => {
+    const net = await w.host.networks.create({ name: 'insp', labels: { team: 'a' }, icc: false });
+    const c = await w.host.containers.create('web', { network: 'insp', aliases: ['www'] });
+    const ni = await w.host.networks.inspect('insp');
+    expect(ni).to.include({ Name: 'insp', Id: net.id, Scope: 'local', Driver: 'bridge', EnableIPv6: false, Internal: false });
+    expect(ni.IPAM.Config).to.deep.equal([{ Subnet: net.subnets[0]!.subnet, Gateway: net.subnets[0]!.gateway }]);
+    expect(ni.Containers[c.id]).to.deep.equal({
+      Name: 'web', EndpointID: c.endpoints[0]!.id, MacAddress: c.endpoints[0]!.mac, IPv4Address: c.endpoints[0]!.ipv4, IPv6Address: '',
+    });
+    expect(ni.Options['com.docker.network.bridge.enable_icc']).to.equal('false');
+    expect(ni.Labels).to.deep.equal({ team: 'a' });
+    const ci = await w.host.containers.inspect('web');
+    expect(ci.SandboxKey).to.equal(c.netnsPath);
+    expect(ci.Networks.insp).to.include({ NetworkID: net.id, EndpointID: c.endpoints[0]!.id, IPAddress: c.endpoints[0]!.ipv4!.split('/')[0], IPPrefixLen: 16 });
+    expect(ci.Networks.insp!.Aliases).to.deep.equal(['www']);
+    // The MAC the kernel reports is the one inspect shows.
+    expect(linksIn(nsName(c)).find((l) => l.ifname === 'eth0')!.address).to.equal(ci.Networks.insp!.MacAddress);
+  });
+
   it('a second process on the same state directory sees and removes what the first made', async () => {
     const net = await w.host.networks.create({ name: 'shared' });
     const c = await w.host.containers.create('c', { network: 'shared' });
