@@ -1,14 +1,12 @@
 /**
- * README's main job (`npm run demo`): every example, each checked with real traffic.
- * Exits non-zero if any check failed.
+ * README's main job (`npm run demo`): Docker's four network modes and a user-defined
+ * network, each checked with real traffic. Exits non-zero if any check failed.
  */
-import { bridge } from './bridge';
+import { fourModes } from './four-modes';
 import { runSandboxed } from './support/sandboxed';
-import { vethPair } from './veth-pair';
 
 runSandboxed(async () => {
-  const results = [await vethPair(), await bridge()];
-  const ok = results.every(Boolean);
+  const ok = await fourModes();
   console.log(`\n${ok ? 'all checks passed' : 'SOME CHECKS FAILED'}`);
   return ok;
 });

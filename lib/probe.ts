@@ -8,14 +8,18 @@ import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import type { Netns } from './netns/netns';
 
-/** Echoes "<tag>:<line>" for each line, so a client can tell which server answered. */
+/**
+ * Echoes "<tag>:<line>" for each line, so a client can tell which server answered; the
+ * line "whoami" gets "<tag>:<the client's address as the server saw it>", which shows
+ * whether a connection was NATed on the way.
+ */
 const SERVER = `
 const net = require('net');
 const [host, port, tag] = process.argv.slice(1);
 const srv = net.createServer((s) => {
   s.setEncoding('utf8');
   let buf = '';
-  s.on('data', (d) => { buf += d; let i; while ((i = buf.indexOf('\\n')) >= 0) { s.write(tag + ':' + buf.slice(0, i) + '\\n'); buf = buf.slice(i + 1); } });
+  s.on('data', (d) => { buf += d; let i; while ((i = buf.indexOf('\\n')) >= 0) { const line = buf.slice(0, i); s.write(tag + ':' + (line === 'whoami' ? s.remoteAddress.replace(/^::ffff:/, '') : line) + '\\n'); buf = buf.slice(i + 1); } });
   s.on('error', () => {});
 });
 srv.listen(Number(port), host, () => process.stdout.write('listening\\n'));

@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { ValidationError } from '../errors';
+import { parsePortSpec, type PortSpec } from '../firewall';
 import { Netns } from '../netns/netns';
 import type { HostContext } from './context';
 import { attachEndpoint, detachEndpoint } from './endpoint';
@@ -88,6 +89,13 @@ export class Containers {
       if (mode.mode === 'container' && options.netns !== undefined) refuse('netns', label);
     }
     if (options.netns !== undefined && mode.mode === 'host') refuse('netns', 'host');
+    // Port specs are checked here, before any kernel call: '-p' strings and '-P' ports.
+    const portSpecs: PortSpec[] = ports.map((p) => parsePortSpec(p));
+    for (const p of publishAll) {
+      const spec = parsePortSpec(p);
+      if (spec.hostPorts || spec.hostIp) throw new ValidationError(`publishAll: '${p}' must be a container port like '80/tcp'`, { field: 'publishAll' });
+      portSpecs.push(spec);
+    }
 
     return this.ctx.store.locked(async () => {
       const all = await this.ctx.store.containers();
@@ -136,6 +144,7 @@ export class Containers {
                 ...(options.ip6 !== undefined ? { ip6: options.ip6 } : {}),
                 ...(options.mac !== undefined ? { mac: options.mac } : {}),
                 defaultRoute: true,
+                ports: portSpecs,
               }),
             );
           }

@@ -2,6 +2,7 @@
  * What the runtime's managers share: the host namespace and its handles, IPAM, the
  * record store, and the options that shape names and defaults.
  */
+import type { Firewall } from '../firewall';
 import type { Ipam } from '../ipam';
 import type { Netns } from '../netns/netns';
 import type { RtnlHandle } from '../rtnl/handle';
@@ -21,6 +22,8 @@ export interface HostContext {
   /** The namespace playing the host: where bridges, host veth ends and rules live. */
   hostNs: Netns;
   rtnl: RtnlHandle;
+  /** nsnet's nf_tables ruleset in the host namespace. */
+  firewall: Firewall;
   ipam: Ipam;
   store: RuntimeStore;
   /** Where nsnet's own container namespaces are bind-mounted (iproute2's /run/netns by default). */

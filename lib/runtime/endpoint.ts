@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { isNotFound } from '../errors';
+import type { PortInput } from '../firewall';
 import { netnsIdentity, type Allocation } from '../ipam';
 import type { Netns } from '../netns/netns';
 import { RtnlBatch } from '../rtnl/batch';
@@ -23,6 +24,8 @@ export interface EndpointRequest {
   mac?: string;
   /** Route the container's default traffic through this network (its first one). */
   defaultRoute: boolean;
+  /** Ports to publish to this endpoint (-p / -P), already validated. */
+  ports?: PortInput[];
 }
 
 /**
@@ -79,6 +82,19 @@ export async function attachEndpoint(
     if (request.defaultRoute && alloc.ipv6) batch.routeAdd({ dst: 'default', gateway: alloc.ipv6.gateway, dev: inner });
     await (await container.netns.handle()).apply(batch, request.ifname);
   });
+  const v4 = alloc.ipv4?.address;
+  const v6 = alloc.ipv6?.address;
+  // Every endpoint of an icc-off network registers its bridge port with the firewall;
+  // others only when they publish something.
+  const ports = request.ports ?? [];
+  const published =
+    ports.length || !network.icc
+      ? await tx.step(
+          'publish',
+          () => ctx.firewall.publish({ id, network: network.id, port: hostIfname, ...(v4 ? { ipv4: v4 } : {}), ...(v6 ? { ipv6: v6 } : {}) }, ports),
+          () => ctx.firewall.unpublish(id).then(() => undefined),
+        )
+      : [];
   return {
     id,
     networkId: network.id,
@@ -90,6 +106,7 @@ export async function attachEndpoint(
     aliases: [...(request.aliases ?? [])],
     ...(request.ip ? { staticIp: request.ip } : {}),
     ...(request.ip6 ? { staticIp6: request.ip6 } : {}),
+    ...(published.length ? { published } : {}),
   };
 }
 
@@ -98,6 +115,7 @@ export async function attachEndpoint(
  * Idempotent, and works when the container's namespace is already gone.
  */
 export async function detachEndpoint(ctx: HostContext, endpoint: EndpointRecord): Promise<void> {
+  await ctx.firewall.unpublish(endpoint.id);
   await ctx.rtnl.linkDel(endpoint.hostIfname).catch(ignoreGone);
   await ctx.ipam.releaseEndpoint(endpoint.networkId, endpoint.id).catch(ignoreGone);
 }

@@ -5,6 +5,7 @@
  * earlier process made.
  */
 import path from 'node:path';
+import { Firewall } from '../firewall';
 import { Ipam, type IpamOptions } from '../ipam';
 import { Netns, NETNS_RUN_DIR } from '../netns/netns';
 import type { DefaultBridgeOptions, HostContext } from './context';
@@ -94,6 +95,7 @@ export class Host {
       const ctx: HostContext = {
         hostNs,
         rtnl: await hostNs.handle(),
+        firewall: await Firewall.open(hostNs),
         ipam: Ipam.file(stateDir, options.ipam),
         store,
         netnsDir: options.netnsDir ?? NETNS_RUN_DIR,
@@ -119,6 +121,7 @@ export class Host {
   }
 
   async close(): Promise<void> {
+    this.ctx.firewall.close();
     this.ctx.hostNs.close();
   }
 

@@ -132,7 +132,20 @@ function endpointSettings(ep: EndpointRecord, links: string[] | null): DockerEnd
  * The NetworkSettings of `docker inspect`. The top-level address fields describe the
  * default bridge endpoint, as Docker's do; `networkName` maps network IDs to names.
  */
-export function inspectContainer(c: ContainerRecord, networkName: (id: string) => string, isDefault: (id: string) => boolean, ports: DockerPorts = {}): DockerNetworkSettings {
+/** Docker's `Ports` from what the firewall published: { '80/tcp': [{ HostIp, HostPort }] }. */
+export function dockerPorts(c: ContainerRecord): DockerPorts {
+  const ports: DockerPorts = {};
+  for (const ep of c.endpoints) {
+    for (const m of ep.published ?? []) {
+      const key = `${m.containerPort}/${m.proto}`;
+      const list = (ports[key] ??= []);
+      list.push({ HostIp: m.hostIp ?? (m.family === 6 ? '::' : '0.0.0.0'), HostPort: String(m.hostPort) });
+    }
+  }
+  return ports;
+}
+
+export function inspectContainer(c: ContainerRecord, networkName: (id: string) => string, isDefault: (id: string) => boolean): DockerNetworkSettings {
   const networks: Record<string, DockerEndpointSettings> = {};
   for (const ep of c.endpoints) networks[networkName(ep.networkId)] = endpointSettings(ep, isDefault(ep.networkId) && c.links.length ? [...c.links] : null);
   if (c.mode === 'host' || c.mode === 'none') networks[c.mode] = endpointSettings({ id: '', networkId: '', ifname: '', hostIfname: '', mac: '', aliases: [] }, null);
@@ -142,7 +155,7 @@ export function inspectContainer(c: ContainerRecord, networkName: (id: string) =
     Bridge: '',
     SandboxID: c.id,
     SandboxKey: c.netnsPath,
-    Ports: ports,
+    Ports: dockerPorts(c),
     HairpinMode: false,
     EndpointID: top?.EndpointID ?? '',
     Gateway: top?.Gateway ?? '',

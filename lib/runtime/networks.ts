@@ -5,6 +5,7 @@
  * Transaction, so a failure at any step leaves none of the three behind.
  */
 import { ValidationError } from '../errors';
+import { enableForwarding } from '../firewall';
 import { hostRoutes, type NetworkRecord as IpamNetwork, type SubnetSpec } from '../ipam';
 import { RtnlBatch } from '../rtnl/batch';
 import { validateIfName, validateMtu } from '../validate';
@@ -178,11 +179,21 @@ export class Networks {
         }
         return ctx.rtnl.apply(batch, config.bridge);
       });
+      await tx.step(
+        'firewall',
+        () =>
+          ctx.firewall.addNetwork({
+            id: config.id,
+            bridge: config.bridge,
+            subnets: ipamNet.subnets.map((s) => s.subnet),
+            masquerade: config.masquerade,
+            icc: config.icc,
+            internal: config.internal,
+          }),
+        () => ctx.firewall.removeNetwork(config.id).then(() => undefined),
+      );
       // Routing between the bridge and the uplink needs forwarding on, as Docker turns it on.
-      await tx.step('forwarding', async () => {
-        await ctx.hostNs.setSysctl('net/ipv4/ip_forward', 1);
-        if (config.enableIPv6) await ctx.hostNs.setSysctl('net/ipv6/conf/all/forwarding', 1);
-      });
+      await tx.step('forwarding', () => enableForwarding(ctx.hostNs, { ipv6: config.enableIPv6 }));
       await tx.step('record', () => ctx.store.saveNetwork(config), () => ctx.store.deleteNetwork(config.id));
       return { ...config, subnets: ipamNet.subnets };
     }, ctx.faults);
@@ -233,6 +244,7 @@ export class Networks {
 
   /** Tears down a network's kernel objects, IPAM network and record. Idempotent. */
   async destroy(config: NetworkConfig): Promise<void> {
+    await this.ctx.firewall.removeNetwork(config.id);
     await this.ctx.rtnl.linkDel(config.bridge).catch((err: unknown) => {
       if ((err as { code?: string }).code !== 'ENODEV') throw err;
     });

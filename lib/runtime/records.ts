@@ -1,3 +1,5 @@
+import type { PortMapping } from '../firewall';
+
 /**
  * What the runtime keeps in its state directory: only what the kernel cannot tell (which
  * container is which, which network a bridge belongs to, which ports were asked for).
@@ -44,6 +46,8 @@ export interface EndpointRecord {
   /** Asked-for static addresses, kept to re-create the same endpoint. */
   staticIp?: string;
   staticIp6?: string;
+  /** What the firewall published to this endpoint, host ports chosen by -P included. */
+  published?: PortMapping[];
 }
 
 export type ContainerMode = 'bridge' | 'host' | 'none' | 'container' | 'network';

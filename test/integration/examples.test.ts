@@ -19,3 +19,13 @@ describe('examples (integration, real traffic)', function () {
     expect(await bridge()).to.equal(true);
   });
 });
+
+describe('the four-modes demo (integration, real traffic)', function () {
+  requireSandbox();
+  this.timeout(60_000);
+
+  it('shows bridge, host, none, container: and a user-defined network working', async () => {
+    const { fourModes } = await import('../../examples/four-modes');
+    expect(await fourModes()).to.equal(true);
+  });
+});
