@@ -12,6 +12,7 @@ import type { DefaultBridgeOptions, HostContext } from './context';
 import { Containers, type ConnectOptions, type ContainerCreateOptions } from './containers';
 import { inspectContainer, inspectNetwork, type DockerNetworkInspect, type DockerNetworkSettings } from './inspect';
 import { Networks, type Network, type NetworkCreateOptions } from './networks';
+import { reconcile, type ReconcileReport } from './reconcile';
 import type { ContainerRecord, EndpointRecord } from './records';
 import { RuntimeStore } from './store';
 import type { FaultInjector } from './transaction';
@@ -52,9 +53,12 @@ export class Host {
     inspect(ref: string): Promise<DockerNetworkSettings>;
   };
 
+  private readonly containerManager: Containers;
+
   private constructor(private readonly ctx: HostContext) {
     const networks = new Networks(ctx);
     const containers = new Containers(ctx, networks);
+    this.containerManager = containers;
     this.networks = {
       create: (o) => networks.create(o),
       list: () => networks.list(),
@@ -107,6 +111,15 @@ export class Host {
       hostNs.close();
       throw err;
     }
+  }
+
+  /**
+   * Repairs drift both ways and reports what it did: tears down containers whose
+   * namespace vanished (or, given `live`, that the runtime no longer runs), deletes
+   * orphaned veths, frees orphaned leases, re-installs a flushed or altered ruleset.
+   */
+  reconcile(live?: readonly string[]): Promise<ReconcileReport> {
+    return reconcile(this.ctx, this.containerManager, live);
   }
 
   /** The namespace playing the host. */

@@ -1,0 +1,99 @@
+/**
+ * reconcile() against drift made behind nsnet's back, witnessed by `nft -j`, `ip -j` and
+ * real traffic.
+ */
+import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Host, Netns, startTcpServer, tcpRequest } from '../../lib';
+import { ipJson, requireSandbox } from '../support/sandbox';
+import { nftIn, normalised, rulesetJson, Topology, UPLINK } from '../support/topology';
+
+/**
+ * The ruleset as a set of declarations: objects sorted by kind and name, rules kept in
+ * their order within each chain (the only order the kernel's evaluation depends on).
+ */
+function canonicalRuleset(ns: Netns): string {
+  const key = (o: Record<string, any>): string => {
+    const [kind, body] = Object.entries(o)[0] as [string, Record<string, string>];
+    return `${kind} ${body.family} ${body.table ?? ''} ${body.chain ?? body.name ?? ''}`;
+  };
+  const objs = normalised(rulesetJson(ns)).map((o, i) => ({ o, i }));
+  objs.sort((a, b) => key(a.o).localeCompare(key(b.o)) || a.i - b.i);
+  return JSON.stringify(objs.map((x) => x.o));
+}
+
+describe('runtime reconcile (integration)', function () {
+  requireSandbox();
+  this.timeout(60_000);
+  let t: Topology;
+  let host: Host;
+  let stateDir: string;
+
+  beforeEach(async () => {
+    t = await Topology.create();
+    stateDir = fs.mkdtempSync(path.join(process.env.NSNET_STATE_DIR ?? os.tmpdir(), 'rc-'));
+    host = await Host.open({ netns: t.host.file!, stateDir });
+  });
+
+  afterEach(async () => {
+    for (const c of await host.containers.list()) await host.containers.remove(c.id, { force: true });
+    await host.close();
+    await t.teardown();
+    fs.rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it('after `nft flush ruleset`, restores a ruleset identical to the one before, and traffic flows again', async () => {
+    await host.networks.create({ name: 'app', icc: false });
+    const web = await host.containers.create('web', { network: 'app', ports: ['8080:80'] });
+    await host.containers.create('db', { ports: ['5432:5432'] });
+    const before = canonicalRuleset(t.host);
+    expect(await host.reconcile()).to.deep.equal({ removedContainers: [], deletedLinks: [], freedLeases: [], firewallReinstalled: false });
+
+    nftIn(t.host, ['flush', 'ruleset']);
+    expect(rulesetJson(t.host)).to.deep.equal([]);
+    const report = await host.reconcile();
+    expect(report.firewallReinstalled).to.equal(true);
+    expect(canonicalRuleset(t.host)).to.equal(before);
+
+    const wns = await Netns.open(web.netnsPath);
+    const server = await startTcpServer(wns, '0.0.0.0', 80, 'web');
+    try {
+      expect((await tcpRequest(t.outside, UPLINK.host4, 8080)).reply).to.equal('web:ping');
+    } finally {
+      await server.stop();
+      wns.close();
+    }
+  });
+
+  it('frees the lease and leaves no veth of a container whose namespace was deleted behind its back', async () => {
+    const c = await host.containers.create('victim');
+    const ep = c.endpoints[0]!;
+    execFileSync('ip', ['netns', 'delete', path.basename(c.netnsPath)]);
+    const report = await host.reconcile();
+    expect(report.removedContainers).to.deep.equal(['victim']);
+    expect(ipJson<Array<{ ifname: string }>>('-n', t.host.name!, 'link').map((l) => l.ifname)).to.not.include(ep.hostIfname);
+    expect((await host.containers.list()).map((x) => x.name)).to.not.include('victim');
+    // The address is free again: a static request for it succeeds.
+    const again = await host.containers.create('heir', { ip: ep.ipv4!.split('/')[0] });
+    expect(again.endpoints[0]!.ipv4).to.equal(ep.ipv4);
+  });
+
+  it('deletes orphaned veths, frees orphaned leases, and tears down containers the runtime says are gone', async () => {
+    const keep = await host.containers.create('keep');
+    await host.containers.create('stale');
+    execFileSync('ip', ['-n', t.host.name!, 'link', 'add', 'veth0abcdef', 'type', 'veth', 'peer', 'name', 'other0']);
+    const net = await host.networks.get('bridge');
+    const { Ipam } = await import('../../lib');
+    const lease = await Ipam.file(stateDir).allocate(net.id, { endpointId: 'f'.repeat(64) });
+    const report = await host.reconcile([keep.id]);
+    expect(report.removedContainers).to.deep.equal(['stale']);
+    expect(report.deletedLinks).to.deep.equal(['veth0abcdef']);
+    expect(report.freedLeases).to.deep.equal([`bridge ${lease.ipv4!.address}`]);
+    const links = ipJson<Array<{ ifname: string }>>('-n', t.host.name!, 'link').map((l) => l.ifname);
+    expect(links).to.not.include('veth0abcdef');
+    expect(links).to.include(keep.endpoints[0]!.hostIfname);
+  });
+});
