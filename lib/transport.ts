@@ -102,3 +102,23 @@ export class SerialTransport implements Transport {
     });
   }
 }
+
+/**
+ * What every netlink handle (rtnetlink, nf_tables, ctnetlink) shares: one serialised
+ * transport, closed once, and `using`-disposable.
+ */
+export abstract class TransportHandle implements Disposable {
+  protected constructor(protected readonly transport: SerialTransport) {}
+
+  get closed(): boolean {
+    return this.transport.closed;
+  }
+
+  close(): void {
+    this.transport.close();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}

@@ -7,28 +7,18 @@
 import { isNotFound, kernelError, AggregateNsnetError } from '../errors';
 import { native, type NsFd } from '../native';
 import { NETLINK_NETFILTER, nft } from '../netlink';
-import { SerialTransport } from '../transport';
+import { SerialTransport, TransportHandle } from '../transport';
 import { CtEntry, ctDelete, ctDump, ctEntriesIn } from './codec';
 import { ConntrackFilter, ctMatcher } from './filter';
 
-export class ConntrackHandle implements Disposable {
-  private constructor(private readonly transport: SerialTransport) {}
+export class ConntrackHandle extends TransportHandle {
+  private constructor(transport: SerialTransport) {
+    super(transport);
+  }
 
   static async open(ns: NsFd | null = null): Promise<ConntrackHandle> {
     const socket = await native().netlinkOpen(NETLINK_NETFILTER, ns);
     return new ConntrackHandle(new SerialTransport(socket, nft.nfnlMsgName));
-  }
-
-  get closed(): boolean {
-    return this.transport.closed;
-  }
-
-  close(): void {
-    this.transport.close();
-  }
-
-  [Symbol.dispose](): void {
-    this.close();
   }
 
   /** Like `conntrack -L`, filtered here (a full dump; the table is per namespace). */

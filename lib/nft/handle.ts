@@ -7,7 +7,7 @@ import { isNotFound, kernelError, NsnetError, ValidationError } from '../errors'
 import { native, type NsFd } from '../native';
 import * as nl from '../netlink';
 import { nft } from '../netlink';
-import { SerialTransport } from '../transport';
+import { SerialTransport, TransportHandle } from '../transport';
 
 type TableRef = { family: nft.NftFamily; name: string };
 
@@ -27,25 +27,15 @@ export interface ApplyOptions {
   genId?: number;
 }
 
-export class NftHandle implements Disposable {
-  private constructor(private readonly transport: SerialTransport) {}
+export class NftHandle extends TransportHandle {
+  private constructor(transport: SerialTransport) {
+    super(transport);
+  }
 
   /** Opens a handle inside `ns` (null: the namespace this process runs in). */
   static async open(ns: NsFd | null = null): Promise<NftHandle> {
     const socket = await native().netlinkOpen(nl.NETLINK_NETFILTER, ns);
     return new NftHandle(new SerialTransport(socket, nft.nfnlMsgName));
-  }
-
-  get closed(): boolean {
-    return this.transport.closed;
-  }
-
-  close(): void {
-    this.transport.close();
-  }
-
-  [Symbol.dispose](): void {
-    this.close();
   }
 
   /**

@@ -7,7 +7,7 @@
 import { AggregateNsnetError, isNotFound, kernelError } from '../errors';
 import * as nl from '../netlink';
 import { native, type NetlinkSocket, type NsFd, type TransactResult } from '../native';
-import { SerialTransport } from '../transport';
+import { SerialTransport, TransportHandle } from '../transport';
 import { validateCidr } from '../validate';
 import { RtnlBatch } from './batch';
 import { linkFromSpec, validateLinkChanges, validateLinkRef, validateLinkSpec } from './link-spec';
@@ -47,8 +47,10 @@ function refTarget(ref: LinkRef): string {
   return typeof ref === 'number' ? `ifindex ${ref}` : ref;
 }
 
-export class RtnlHandle implements Disposable {
-  private constructor(private readonly transport: SerialTransport) {}
+export class RtnlHandle extends TransportHandle {
+  private constructor(transport: SerialTransport) {
+    super(transport);
+  }
 
   /** Opens a handle inside `ns` (null: the namespace this process runs in). */
   static async open(ns: NsFd | null = null): Promise<RtnlHandle> {
@@ -58,18 +60,6 @@ export class RtnlHandle implements Disposable {
   /** Wraps an open NETLINK_ROUTE socket (e.g. the one Netns.create opened inside). */
   static adopt(socket: NetlinkSocket): RtnlHandle {
     return new RtnlHandle(new SerialTransport(socket, rtmName));
-  }
-
-  get closed(): boolean {
-    return this.transport.closed;
-  }
-
-  close(): void {
-    this.transport.close();
-  }
-
-  [Symbol.dispose](): void {
-    this.close();
   }
 
   private send(message: Buffer, op: string, target?: string): Promise<TransactResult> {
