@@ -251,6 +251,47 @@ export class Containers {
     });
   }
 
+  /**
+   * Removes many containers at once, for a runtime stopping many (`docker rm` of a
+   * whole project). Deleting veths one by one costs the kernel an RCU grace period each
+   * (~20–40 ms); instead, nsnet's own namespaces are unmounted and the kernel destroys
+   * their veth pairs together in its batched namespace cleanup. Leases are freed with one
+   * update per network. With `wait`, resolves once the host-side veths are gone.
+   * Containers that others share a namespace with are refused unless those go too.
+   */
+  async removeMany(refs: readonly string[], options: { wait?: boolean } = {}): Promise<void> {
+    const hostEnds = await this.ctx.store.locked(async () => {
+      const all = await this.ctx.store.containers();
+      const doomed = refs.map((ref) => {
+        const c = findByRef(all, ref, 'containerRemove');
+        if (!c) throw new NoSuchObjectError('container', ref, 'containerRemove');
+        return c;
+      });
+      const ids = new Set(doomed.map((c) => c.id));
+      const kept = all.find((o) => o.sharesWith !== undefined && ids.has(o.sharesWith) && !ids.has(o.id));
+      if (kept) throw new ConflictError(`container ${kept.name} shares a namespace with one being removed`, { code: 'EBUSY', op: 'containerRemove', target: kept.name });
+      const endpoints = doomed.flatMap((c) => c.endpoints);
+      for (const ep of endpoints) await this.ctx.firewall.unpublish(ep.id);
+      const gone = new Set(endpoints.map((e) => e.id));
+      const networks = [...new Set(endpoints.map((e) => e.networkId))];
+      await this.ctx.ipam.gc((owner) => !gone.has(owner.endpointId), { networks });
+      // Veths into namespaces nsnet does not own must go explicitly: those stay alive.
+      const foreign = doomed.filter((c) => !c.ownsNetns).flatMap((c) => c.endpoints.map((e) => e.hostIfname));
+      if (foreign.length) await this.ctx.rtnl.linkDelMany(foreign);
+      for (const c of doomed) {
+        if (c.ownsNetns) await Netns.deleteByName(path.basename(c.netnsPath), path.dirname(c.netnsPath));
+        await this.ctx.store.deleteContainer(c.id);
+      }
+      return new Set(doomed.filter((c) => c.ownsNetns).flatMap((c) => c.endpoints.map((e) => e.hostIfname)));
+    });
+    if (!options.wait || hostEnds.size === 0) return;
+    for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
+      const present = (await this.ctx.rtnl.linkList()).some((l) => l.name !== undefined && hostEnds.has(l.name));
+      if (!present) return;
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+
   /** Removes everything a container has. Idempotent; works with its namespace already gone. */
   async teardown(c: ContainerRecord): Promise<void> {
     for (const ep of c.endpoints) await detachEndpoint(this.ctx, ep);

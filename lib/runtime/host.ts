@@ -47,6 +47,8 @@ export class Host {
     connect(container: string, network: string, options?: ConnectOptions): Promise<EndpointRecord>;
     disconnect(container: string, network: string): Promise<void>;
     remove(ref: string, options?: { force?: boolean }): Promise<void>;
+    /** Many at once: namespaces torn down in the kernel's batched cleanup (see Containers.removeMany). */
+    removeMany(refs: readonly string[], options?: { wait?: boolean }): Promise<void>;
     list(): Promise<ContainerRecord[]>;
     get(ref: string): Promise<ContainerRecord>;
     /** The NetworkSettings part of `docker inspect`. */
@@ -80,6 +82,7 @@ export class Host {
       connect: (c, n, o) => containers.connect(c, n, o),
       disconnect: (c, n) => containers.disconnect(c, n),
       remove: (ref, o) => containers.remove(ref, o),
+      removeMany: (refs, o) => containers.removeMany(refs, o),
       list: () => containers.list(),
       get: (ref) => containers.get(ref),
       inspect: async (ref) => {

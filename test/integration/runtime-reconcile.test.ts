@@ -81,6 +81,24 @@ describe('runtime reconcile (integration)', function () {
     expect(again.endpoints[0]!.ipv4).to.equal(ep.ipv4);
   });
 
+  it('removeMany tears many containers down at once and leaves nothing behind', async () => {
+    await host.networks.create({ name: 'many' });
+    const made = [];
+    for (let i = 0; i < 6; i++) made.push(await host.containers.create(`m${i}`, { network: 'many', ports: [`${20000 + i}:80`] }));
+    const net = await host.networks.get('many');
+    await host.containers.removeMany(made.map((c) => c.name), { wait: true });
+    const links = ipJson<Array<{ ifname: string }>>('-n', t.host.name!, 'link').map((l) => l.ifname);
+    for (const c of made) {
+      expect(links).to.not.include(c.endpoints[0]!.hostIfname);
+      expect(fs.existsSync(c.netnsPath)).to.equal(false);
+    }
+    expect(await (await import('../../lib')).Ipam.file(stateDir).leases(net.id)).to.deep.equal([]);
+    expect(await host.containers.list()).to.deep.equal([]);
+    const ruleset = JSON.stringify(rulesetJson(t.host));
+    for (const c of made) expect(ruleset).to.not.include(c.endpoints[0]!.ipv4!.split('/')[0]);
+    await host.networks.remove('many');
+  });
+
   it('deletes orphaned veths, frees orphaned leases, and tears down containers the runtime says are gone', async () => {
     const keep = await host.containers.create('keep');
     await host.containers.create('stale');

@@ -1,0 +1,115 @@
+/**
+ * bench/runtime: N containers on one bridge network, each with one published TCP port
+ * (host 20000+i → 80): setup per container and its growth from the first 10% to the
+ * last 10%, teardown one by one (`remove`), teardown all at once (`removeMany`, waiting
+ * until the host-side veths are gone), and the process's RSS growth per 1,000 containers.
+ * The host is a private namespace; the state directory a temporary one.
+ *
+ * Usage (inside the sandbox): node dist/bench/runtime.js [N...]   (default 1 50 200 500)
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Host, Netns } from '../lib';
+import { median, requireSandbox, settle } from './support/floor';
+
+interface Row {
+  n: number;
+  setupMs: number;
+  firstTenthMs: number;
+  lastTenthMs: number;
+  removeMs: number;
+  removeManyMs: number;
+  rssPer1000MB: number;
+}
+
+async function world<T>(fn: (host: Host) => Promise<T>): Promise<T> {
+  const hostNs = await Netns.create(`nsbench-host-${process.pid}`);
+  const stateDir = fs.mkdtempSync(path.join(process.env.NSNET_STATE_DIR ?? os.tmpdir(), 'bench-rt-'));
+  const host = await Host.open({ netns: hostNs.file!, stateDir });
+  try {
+    await (await hostNs.handle()).linkSet(1, { up: true });
+    await host.networks.create({ name: 'bench' });
+    return await fn(host);
+  } finally {
+    for (const c of await host.containers.list()) await host.containers.remove(c.id).catch(() => undefined);
+    await host.networks.remove('bench').catch(() => undefined);
+    await host.close();
+    await hostNs.delete();
+    fs.rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
+async function setup(host: Host, n: number): Promise<{ names: string[]; each: number[] }> {
+  const names: string[] = [];
+  const each: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    const c = await host.containers.create(`c${i}`, { network: 'bench', ports: [`${20000 + i}:80`] });
+    each.push(performance.now() - t0);
+    names.push(c.name);
+  }
+  return { names, each };
+}
+
+export async function runtimeRow(n: number): Promise<Row> {
+  // Setup, then one-by-one removal.
+  const single = await world(async (host) => {
+    global.gc?.();
+    const rss0 = process.memoryUsage().rss;
+    const { names, each } = await setup(host, n);
+    const rss1 = process.memoryUsage().rss;
+    const t0 = performance.now();
+    for (const name of names) await host.containers.remove(name);
+    const removeMs = (performance.now() - t0) / n;
+    const tenth = Math.max(1, Math.floor(n / 10));
+    return {
+      setupMs: each.reduce((a, b) => a + b, 0) / n,
+      firstTenthMs: median(each.slice(0, tenth)),
+      lastTenthMs: median(each.slice(-tenth)),
+      removeMs,
+      rssPer1000MB: ((rss1 - rss0) / n) * 1000 / 2 ** 20,
+    };
+  });
+  await settle();
+  // Setup again, then everything at once.
+  const removeManyMs = await world(async (host) => {
+    const { names } = await setup(host, n);
+    const t0 = performance.now();
+    await host.containers.removeMany(names, { wait: true });
+    return (performance.now() - t0) / n;
+  });
+  await settle();
+  return { n, ...single, removeManyMs };
+}
+
+export async function benchRuntime(sizes: readonly number[]): Promise<string> {
+  const rows = [
+    '| N | setup ms/container | first 10% | last 10% | remove one by one ms/container | removeMany ms/container | RSS MB per 1,000 containers |',
+    '|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  // Warm-up: compile the hot paths before anything is timed.
+  await world(async (host) => setup(host, 20));
+  await settle();
+  for (const n of sizes) {
+    const r = await runtimeRow(n);
+    rows.push(
+      `| ${n} | ${r.setupMs.toFixed(2)} | ${r.firstTenthMs.toFixed(2)} | ${r.lastTenthMs.toFixed(2)} | ${r.removeMs.toFixed(2)} | ${r.removeManyMs.toFixed(2)} | ${n >= 50 ? r.rssPer1000MB.toFixed(1) : '–'} |`,
+    );
+    console.error(`runtime N=${n}: done`);
+  }
+  return rows.join('\n');
+}
+
+if (require.main === module) {
+  requireSandbox();
+  const args = process.argv.slice(2).map(Number).filter((x) => x > 0);
+  benchRuntime(args.length ? args : [1, 50, 200, 500]).then(
+    (table) => console.log(`\n### runtime: containers with one published port on one bridge network\n\n${table}\n`),
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}
