@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { ValidationError } from '../errors';
-import { parsePortSpec, type PortSpec } from '../firewall';
+import { parsePortSpec, PortConflictError, PortIndex, type PortSpec } from '../firewall';
 import { Netns } from '../netns/netns';
 import type { HostContext } from './context';
 import { attachEndpoint, detachEndpoint } from './endpoint';
@@ -100,6 +100,7 @@ export class Containers {
     return this.ctx.store.locked(async () => {
       const all = await this.ctx.store.containers();
       if (all.some((c) => c.name === name)) throw new ConflictError(`container name ${name} is already in use`, { op: 'containerCreate', target: name });
+      if (mode.mode === 'bridge' || mode.mode === 'network') this.checkHostPorts(portSpecs);
       const id = newId();
       const base = { id, name, created: new Date().toISOString(), endpoints: [], ports, publishAll, links };
 
@@ -162,6 +163,33 @@ export class Containers {
         }
       }, this.ctx.faults);
     });
+  }
+
+  /**
+   * Host ports asked for explicitly that another endpoint already publishes: refused
+   * before anything is created (the firewall would refuse them too, but only after the
+   * namespace and veth exist and must be rolled back).
+   */
+  private checkHostPorts(specs: readonly PortSpec[]): void {
+    const index = new PortIndex(this.ctx.firewall.state().publications);
+    for (const spec of specs) {
+      if (!spec.hostPorts) continue;
+      const families = spec.hostIp === undefined ? ([4, 6] as const) : spec.hostIp.includes(':') ? ([6] as const) : ([4] as const);
+      for (let port = spec.hostPorts.start; port <= spec.hostPorts.end; port++) {
+        for (const family of families) {
+          const holder = index.holder({ family, proto: spec.proto, hostPort: port, ...(spec.hostIp !== undefined ? { hostIp: spec.hostIp } : {}) });
+          if (holder) {
+            throw new PortConflictError(`host port ${spec.proto}/${port} is already published by endpoint ${holder.endpointId}`, {
+              endpointId: holder.endpointId,
+              family,
+              proto: spec.proto,
+              hostPort: port,
+              ...(holder.hostIp ? { hostIp: holder.hostIp } : {}),
+            }, { op: 'containerCreate' });
+          }
+        }
+      }
+    }
   }
 
   /** The runtime's namespace (opened), or a new one of ours (deleted again on rollback). */

@@ -78,8 +78,19 @@ describe('runtime with firewall (integration)', function () {
     await host.containers.create('a', { ports: ['8080:80'] });
     const before = JSON.stringify(normalised(rulesetJson(t.host)));
     const links = (await (await t.host.handle()).linkList()).length;
+    // Refused before any kernel call: the host's rtnetlink socket sends nothing.
+    const transport = (host as unknown as { ctx: { rtnl: { transport: { transact: (...a: unknown[]) => unknown } } } }).ctx.rtnl.transport;
+    const original = transport.transact.bind(transport);
+    let sent = 0;
+    transport.transact = (...args: unknown[]) => {
+      sent += 1;
+      return original(...args);
+    };
     const err = await host.containers.create('b', { ports: ['8080:81'] }).catch((e: unknown) => e);
+    transport.transact = original;
     expect(err).to.be.instanceOf(PortConflictError);
+    expect(sent).to.equal(0);
+    expect(fs.readdirSync('/run/netns').filter((n) => n.startsWith('nsnet-'))).to.have.length(1);
     expect(JSON.stringify(normalised(rulesetJson(t.host)))).to.equal(before);
     expect((await (await t.host.handle()).linkList()).length).to.equal(links);
     expect((await host.containers.list()).map((c) => c.name)).to.deep.equal(['a']);
