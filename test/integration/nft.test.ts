@@ -5,34 +5,17 @@
  * (handles normalised away). Our own readers are checked against nft too.
  */
 import { expect } from 'chai';
-import { execFileSync } from 'node:child_process';
 import { KernelError, Netns, NotFoundError, ValidationError } from '../../lib';
 import { nft } from '../../lib/netlink';
 import { NftHandle } from '../../lib/nft';
 import { requireSandbox, uniqueName } from '../support/sandbox';
+import { nftIn, rulesetJson as ruleset, withoutHandles as normalise } from '../support/topology';
 import { elemsToNftJson } from '../unit/nft/nft-json';
 
 const { NftBatch, baseChain, chain, counter, keyElements, mapElements, masquerade, match, nat, prefixElements, reject, rule, sel, set, table, verdict, verdictElements, verdictMap } = nft;
 
 const T = 'nsnet';
 const F = 'inet' as const;
-
-function nftIn(ns: Netns, args: string[], input?: string): string {
-  return execFileSync('ip', ['netns', 'exec', ns.name!, 'nft', ...args], { encoding: 'utf8', input });
-}
-
-type NftJson = Record<string, any>[];
-
-/** `nft -j list ruleset` without metainfo. */
-function ruleset(ns: Netns): NftJson {
-  const out = JSON.parse(nftIn(ns, ['-j', 'list', 'ruleset'])) as { nftables: NftJson };
-  return out.nftables.filter((o) => !('metainfo' in o));
-}
-
-/** Handles differ between two namespaces built in a different order: drop them. */
-function normalise(objs: NftJson): NftJson {
-  return JSON.parse(JSON.stringify(objs, (k, v) => (k === 'handle' ? undefined : v)));
-}
 
 /** The base every shape starts from, as nft text and as a batch. */
 const BASE_TEXT = `

@@ -2,17 +2,11 @@
  * Golden fixtures captured by scripts/capture-netlink-fixtures: the exact bytes iproute2
  * sent and the kernel answered, plus the `ip -j` output of the same invocation.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { decodeLink, DecodedLink, NetlinkMessage, RTM_NEWLINK, splitMessages } from '../../../lib/netlink';
+import { decodeLink, DecodedLink, NetlinkMessage, RTM_NEWLINK } from '../../../lib/netlink';
+import { CapturedMessage, fixtureStore, maskSeqPid, payloadOf, receivedIn, sentIn } from '../../support/captured';
 
-export interface CapturedMessage {
-  dir: 'send' | 'recv';
-  syscall: string;
-  fd: number;
-  hex: string;
-  strace?: string;
-}
+export { maskSeqPid, payloadOf };
+export type { CapturedMessage };
 
 export interface Fixture {
   name: string;
@@ -25,55 +19,19 @@ export interface Fixture {
   stdout?: unknown;
 }
 
-function fixtureDir(): string {
-  // Works from test/unit/netlink (ts) and dist/test/unit/netlink (compiled).
-  for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    const candidate = path.join(dir, 'test', 'fixtures', 'netlink');
-    if (fs.existsSync(candidate)) return candidate;
-  }
-  throw new Error('test/fixtures/netlink not found');
-}
-
-export const FIXTURE_DIR = fixtureDir();
-
-export function fixtureNames(): string[] {
-  return fs
-    .readdirSync(FIXTURE_DIR)
-    .filter((f) => f.endsWith('.json'))
-    .map((f) => f.slice(0, -'.json'.length))
-    .sort();
-}
-
-export function loadFixture(name: string): Fixture {
-  return JSON.parse(fs.readFileSync(path.join(FIXTURE_DIR, `${name}.json`), 'utf8')) as Fixture;
-}
-
-/**
- * The messages of one sent buffer. iproute2 sends dump requests from a larger zeroed
- * struct (sendto of 152 bytes for a 24-byte RTM_GETADDR); the kernel stops at the first
- * header with nlmsg_len 0, and so does this.
- */
-export function sentBuffers(hex: string): Buffer[] {
-  const buf = Buffer.from(hex, 'hex');
-  const out: Buffer[] = [];
-  let off = 0;
-  while (buf.length - off >= 16) {
-    const len = buf.readUInt32LE(off);
-    if (len === 0) break;
-    out.push(buf.subarray(off, off + len));
-    off += (len + 3) & ~3;
-  }
-  return out;
-}
+const store = fixtureStore<Fixture>('netlink');
+export const FIXTURE_DIR = store.dir;
+export const fixtureNames = (): string[] => store.names();
+export const loadFixture = (name: string): Fixture => store.load(name);
 
 /** Every request iproute2 sent, each a complete message Buffer. */
 export function sent(fx: Fixture): Buffer[] {
-  return fx.messages.filter((m) => m.dir === 'send').flatMap((m) => sentBuffers(m.hex));
+  return sentIn(fx.messages);
 }
 
 /** Every message the kernel sent back, split strictly. */
 export function received(fx: Fixture): NetlinkMessage[] {
-  return fx.messages.filter((m) => m.dir === 'recv').flatMap((m) => splitMessages(Buffer.from(m.hex, 'hex')));
+  return receivedIn(fx.messages);
 }
 
 /** The last request of a type (iproute2's lookups come first, the request last). */
@@ -82,14 +40,6 @@ export function lastSent(fx: Fixture, type: number): Buffer {
   const last = found[found.length - 1];
   if (last === undefined) throw new Error(`${fx.name}: no message of type ${type} sent`);
   return last;
-}
-
-/** A copy with nlmsg_seq and nlmsg_pid zeroed: the transport stamps those. */
-export function maskSeqPid(msg: Buffer): Buffer {
-  const c = Buffer.from(msg);
-  c.writeUInt32LE(0, 8);
-  c.writeUInt32LE(0, 12);
-  return c;
 }
 
 /** Links the kernel described in this capture (dump or lookup replies). */
@@ -106,7 +56,3 @@ export function indexOf(fx: Fixture, name: string): number {
   return link.index;
 }
 
-/** The payload of a message Buffer (after the 16-byte header). */
-export function payloadOf(msg: Buffer): Buffer {
-  return msg.subarray(16, msg.readUInt32LE(0));
-}
