@@ -122,3 +122,13 @@ export function kernelError(info: KernelErrorInfo): KernelError {
 export function isNotFound(err: unknown): boolean {
   return err instanceof NotFoundError || (err instanceof NsnetError && NOT_FOUND.has(err.code));
 }
+
+/**
+ * Turns an addon rejection (a plain Error carrying `errno`) into the typed error for it;
+ * anything else (an NsnetError, a bad-argument TypeError) is returned as it is.
+ */
+export function fromNativeError(err: unknown, syscall: string, op: string, target: string): Error {
+  const e = err as { errno?: number };
+  if (err instanceof NsnetError || typeof e?.errno !== 'number') return err as Error;
+  return kernelError({ errno: e.errno, syscall, op, target, cause: err });
+}

@@ -9,7 +9,7 @@
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import path from 'node:path';
-import { kernelError, NsnetError, ValidationError } from '../errors';
+import { fromNativeError, NsnetError, ValidationError } from '../errors';
 import { native, type NsFd } from '../native';
 import { NETLINK_ROUTE, RtnlHandle } from '../rtnl/handle';
 import { validateInt, validateNetnsName } from '../validate';
@@ -32,12 +32,6 @@ export interface ExecOptions extends Omit<SpawnOptions, 'argv0' | 'detached'> {
   detached?: boolean;
 }
 
-/** Turns an addon rejection (plain Error with errno/code) into a typed error. */
-function fromNative(err: unknown, syscall: string, op: string, target: string): Error {
-  const e = err as { errno?: number };
-  if (err instanceof NsnetError || typeof e?.errno !== 'number') return err as Error;
-  return kernelError({ errno: e.errno, syscall, op, target, cause: err });
-}
 
 export class Netns implements AsyncDisposable {
   private rtnl: RtnlHandle | undefined;
@@ -64,7 +58,7 @@ export class Netns implements AsyncDisposable {
       if (socket) created.rtnl = RtnlHandle.adopt(socket);
       return created;
     } catch (err) {
-      throw fromNative(err, 'unshare', 'netnsCreate', name);
+      throw fromNativeError(err, 'unshare', 'netnsCreate', name);
     }
   }
 
@@ -78,7 +72,7 @@ export class Netns implements AsyncDisposable {
       const inRunDir = path.dirname(file) === NETNS_RUN_DIR;
       return new Netns(fd, file, inRunDir ? path.basename(file) : undefined);
     } catch (err) {
-      throw fromNative(err, 'open', 'netnsOpen', file);
+      throw fromNativeError(err, 'open', 'netnsOpen', file);
     }
   }
 
@@ -88,7 +82,7 @@ export class Netns implements AsyncDisposable {
     try {
       return new Netns(native().nsOpenPid(pid), `/proc/${pid}/ns/net`, undefined);
     } catch (err) {
-      throw fromNative(err, 'open', 'netnsFromPid', String(pid));
+      throw fromNativeError(err, 'open', 'netnsFromPid', String(pid));
     }
   }
 
@@ -149,7 +143,7 @@ export class Netns implements AsyncDisposable {
     try {
       await native().sysctlWrite(this.fd, key, String(value));
     } catch (err) {
-      throw fromNative(err, 'write', 'setSysctl', key);
+      throw fromNativeError(err, 'write', 'setSysctl', key);
     }
   }
 
@@ -158,7 +152,7 @@ export class Netns implements AsyncDisposable {
     try {
       return await native().sysctlRead(this.fd, key);
     } catch (err) {
-      throw fromNative(err, 'read', 'getSysctl', key);
+      throw fromNativeError(err, 'read', 'getSysctl', key);
     }
   }
 
@@ -193,7 +187,7 @@ export class Netns implements AsyncDisposable {
     try {
       return await native().netnsDelete(path.join(dir, name));
     } catch (err) {
-      throw fromNative(err, 'umount2', 'netnsDelete', name);
+      throw fromNativeError(err, 'umount2', 'netnsDelete', name);
     }
   }
 

@@ -9,7 +9,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { kernelError, NsnetError } from '../errors';
+import { fromNativeError } from '../errors';
 import { native } from '../native';
 import { readFileIfExists, writeFileAtomic } from './atomic-file';
 import { StateCorruptError } from './errors';
@@ -29,9 +29,7 @@ export const flockLock: LockFn = async (file, exclusive) => {
   try {
     return await native().lock(file, exclusive, true);
   } catch (err) {
-    const e = err as { errno?: number };
-    if (err instanceof NsnetError || typeof e?.errno !== 'number') throw err;
-    throw kernelError({ errno: e.errno, syscall: 'flock', op: 'lock', target: file, cause: err });
+    throw fromNativeError(err, 'flock', 'lock', file);
   }
 };
 
