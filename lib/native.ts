@@ -102,6 +102,8 @@ export interface NativeAddon {
   sysctlRead(ns: NsFd | null, key: string): Promise<string>;
   /** flock(2) on `file` (created if missing, mode 0600); waits unless `wait` is false (then EWOULDBLOCK). */
   lock(file: string, exclusive: boolean, wait: boolean): Promise<FileLock>;
+  /** flock(2) with LOCK_NB on the calling thread (open and flock never block): null if held elsewhere. */
+  tryLock(file: string, exclusive: boolean): FileLock | null;
   /** Absolute path of the exec helper (enter namespace, then execve). */
   readonly execHelperPath: string;
 }

@@ -70,9 +70,24 @@ static Napi::Value Lock(const Napi::CallbackInfo& info) {
   });
 }
 
+// The uncontended case without a thread hop: open(2) of a local file and flock(LOCK_NB)
+// never block, so they may run on the JS thread. Returns null when someone else holds the
+// lock; the caller then waits through lock() on the pool.
+static Napi::Value TryLock(const Napi::CallbackInfo& info) {
+  std::string file = StringArg(info, 0, "file");
+  bool exclusive = BoolArg(info, 1, "exclusive");
+  try {
+    return FileLock::New(info.Env(), TakeLock(file, exclusive, false));
+  } catch (const Failure& f) {
+    if (f.err == EWOULDBLOCK) return info.Env().Null();
+    throw ToJsError(info.Env(), f);
+  }
+}
+
 void InitFileLock(Napi::Env env, Napi::Object exports, AddonData& data) {
   data.fileLock = Napi::Persistent(FileLock::Define(env));
   exports.Set("lock", Napi::Function::New<Lock>(env, "lock"));
+  exports.Set("tryLock", Napi::Function::New<TryLock>(env, "tryLock"));
 }
 
 }  // namespace nsnet

@@ -24,10 +24,14 @@ export interface HeldLock {
 /** Takes a lock on `file` (creating it if missing), waiting for it. Injectable for tests. */
 export type LockFn = (file: string, exclusive: boolean) => Promise<HeldLock>;
 
-/** flock(2) through the addon. Rejects with NotFoundError if the directory is gone. */
+/**
+ * flock(2) through the addon: without waiting on the JS thread when nobody holds the lock
+ * (the common case), else on a pool thread. Rejects with NotFoundError if the directory
+ * is gone.
+ */
 export const flockLock: LockFn = async (file, exclusive) => {
   try {
-    return await native().lock(file, exclusive, true);
+    return native().tryLock(file, exclusive) ?? (await native().lock(file, exclusive, true));
   } catch (err) {
     throw fromNativeError(err, 'flock', 'lock', file);
   }

@@ -504,6 +504,29 @@ describe('native addon (integration)', function () {
       expect(flockHeld(file)).to.equal(false);
     });
 
+    it('tryLock takes a free lock on the calling thread and returns null while another holds it', async () => {
+      const file = path.join(dir, 'state.lock');
+      const held = native().tryLock(file, true);
+      expect(held).to.not.equal(null);
+      expect(flockHeld(file)).to.equal(true);
+      expect(native().tryLock(file, true)).to.equal(null);
+      expect(native().tryLock(file, false)).to.equal(null);
+      held!.release();
+      expect(flockHeld(file)).to.equal(false);
+      const shared = native().tryLock(file, false);
+      expect(native().tryLock(file, false), 'shared locks share').to.not.equal(null);
+      shared!.release();
+      const err = (() => {
+        try {
+          native().tryLock(path.join(dir, 'missing', 'x.lock'), true);
+        } catch (e) {
+          return e as NodeJS.ErrnoException;
+        }
+        return undefined;
+      })();
+      expect(err).to.include({ code: 'ENOENT', syscall: 'open' });
+    });
+
     it('shares shared locks and makes a waiting lock wait for the holder', async () => {
       const file = path.join(dir, 'state.lock');
       const a = await native().lock(file, false, false);
