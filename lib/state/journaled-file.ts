@@ -30,8 +30,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { fsyncDir, removeStaleTemps, writeFileAtomic, writeFileDurable } from './atomic-file';
+import { fdatasyncFd, fsyncDir, removeStaleTemps, writeFileAtomic, writeFileDurable } from './atomic-file';
 import { StateCorruptError } from './errors';
 import { encodeRecord, parseRecords } from './journal';
 import { type LockFn, withFileLock } from './locked';
@@ -105,8 +104,6 @@ function writeAt(fd: number, data: Buffer, position: number): void {
   for (let done = 0; done < data.length; ) done += fs.writeSync(fd, data, done, data.length - done, position + done);
 }
 
-const fdatasync = promisify(fs.fdatasync);
-
 export class JournaledFile<S, Op> {
   private cache: Cache<S> | undefined;
   private readonly compactMin: number;
@@ -152,7 +149,7 @@ export class JournaledFile<S, Op> {
       if (tornAt !== undefined) fs.ftruncateSync(fd, tornAt);
       const record = encodeRecord({ seq: cache.seq + 1, ops });
       writeAt(fd, record, cache.offset);
-      await fdatasync(fd);
+      await fdatasyncFd(fd);
       for (const op of ops) this.codec.apply(cache.state, op);
       cache.seq += 1;
       cache.offset += record.length;
