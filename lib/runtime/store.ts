@@ -4,6 +4,7 @@
  * the host happens under one cross-process lock (flock on <stateDir>/runtime.lock), so
  * two processes sharing a state directory never plan against a stale view.
  */
+import { randomBytes } from 'node:crypto';
 import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -38,6 +39,17 @@ export class RuntimeStore {
    */
   private readonly cache = new Map<string, Cached>();
 
+  /**
+   * While this process holds the lock: every record by id, per kind, so a change does
+   * not stat the whole directory. Trusted only if nobody else held the lock since we last
+   * did, which the token tells: each holder writes a fresh random token into
+   * runtime.token; finding someone else's there means "scan again". (No fsync: after a
+   * crash a stale token only costs one scan, and a restarted process starts empty.)
+   */
+  private readonly listings = new Map<Kind, Map<string, unknown>>();
+  private token: string | undefined;
+  private holding = false;
+
   constructor(readonly dir: string) {}
 
   async init(): Promise<void> {
@@ -49,7 +61,24 @@ export class RuntimeStore {
 
   /** Runs `fn` holding the host-wide lock. */
   locked<T>(fn: () => Promise<T>): Promise<T> {
-    return withFileLock(path.join(this.dir, 'runtime.lock'), fn);
+    return withFileLock(path.join(this.dir, 'runtime.lock'), async () => {
+      const tokenFile = path.join(this.dir, 'runtime.token');
+      let found: string | undefined;
+      try {
+        found = fsSync.readFileSync(tokenFile, 'utf8');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+      if (found === undefined || found !== this.token) this.listings.clear();
+      this.token = randomBytes(16).toString('hex');
+      fsSync.writeFileSync(tokenFile, this.token, { mode: 0o600 });
+      this.holding = true;
+      try {
+        return await fn();
+      } finally {
+        this.holding = false;
+      }
+    });
   }
 
   private file(kind: Kind, id: string): string {
@@ -59,6 +88,14 @@ export class RuntimeStore {
   // Synchronous on purpose: small local files read under the host lock, where one
   // thread-pool round trip per file cost more than the reads themselves.
   private async readAll<T>(kind: Kind): Promise<T[]> {
+    const listing = this.holding ? this.listings.get(kind) : undefined;
+    if (listing) return [...listing.values()] as T[];
+    const scanned = await this.scan<T>(kind);
+    if (this.holding) this.listings.set(kind, new Map(scanned.map((r) => [(r as { id: string }).id, r])));
+    return scanned;
+  }
+
+  private async scan<T>(kind: Kind): Promise<T[]> {
     const dir = path.join(this.dir, kind);
     const names = fsSync.readdirSync(dir).filter((n) => n.endsWith('.json')).sort();
     const out: T[] = [];
@@ -93,22 +130,43 @@ export class RuntimeStore {
   }
 
   saveNetwork(n: NetworkConfig): Promise<void> {
-    return writeFileAtomic(this.file('networks', n.id), `${JSON.stringify(n, null, 2)}\n`);
+    return this.save('networks', n.id, n);
   }
 
   saveContainer(c: ContainerRecord): Promise<void> {
-    return writeFileAtomic(this.file('containers', c.id), `${JSON.stringify(c, null, 2)}\n`);
+    return this.save('containers', c.id, c);
   }
 
   /** Idempotent. */
-  async deleteNetwork(id: string): Promise<void> {
-    this.cache.delete(this.file('networks', id));
-    await fs.rm(this.file('networks', id), { force: true });
+  deleteNetwork(id: string): Promise<void> {
+    return this.delete('networks', id);
   }
 
   /** Idempotent. */
-  async deleteContainer(id: string): Promise<void> {
-    this.cache.delete(this.file('containers', id));
-    await fs.rm(this.file('containers', id), { force: true });
+  deleteContainer(id: string): Promise<void> {
+    return this.delete('containers', id);
+  }
+
+  private async save(kind: Kind, id: string, record: { id: string }): Promise<void> {
+    const json = `${JSON.stringify(record, null, 2)}\n`;
+    try {
+      await writeFileAtomic(this.file(kind, id), json);
+    } catch (err) {
+      this.listings.delete(kind); // the file may or may not have been replaced
+      throw err;
+    }
+    this.listings.get(kind)?.set(id, deepFreeze(JSON.parse(json)));
+  }
+
+  private async delete(kind: Kind, id: string): Promise<void> {
+    const file = this.file(kind, id);
+    this.cache.delete(file);
+    try {
+      fsSync.rmSync(file, { force: true });
+    } catch (err) {
+      this.listings.delete(kind);
+      throw err;
+    }
+    this.listings.get(kind)?.delete(id);
   }
 }

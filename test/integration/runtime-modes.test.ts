@@ -230,6 +230,23 @@ describe('runtime: network modes (integration)', function () {
     expect(ipJson<Array<{ ifname: string }>>('-n', w.hostNs.name!, 'link').map((l) => l.ifname)).to.not.include.members([net.bridge, c.endpoints[0]!.hostIfname]);
   });
 
+  it('a host never plans against a view another process changed since (no stale records under the lock)', async () => {
+    const other = await Host.open({ netns: w.hostNs.file!, stateDir: w.stateDir });
+    try {
+      await w.host.containers.create('first', { network: 'none' }); // w.host now holds a listing
+      await other.containers.create('taken', { network: 'none' });
+      // w.host's listing predates 'taken': it must notice and refuse the duplicate name.
+      const err = await w.host.containers.create('taken', { network: 'none' }).catch((e: unknown) => e);
+      expect(err).to.be.instanceOf(ConflictError);
+      await other.containers.remove('first');
+      // ...and must not see 'first' any more when it plans the next change.
+      await w.host.containers.create('first', { network: 'none' });
+      expect((await w.host.containers.list()).map((c) => c.name).sort()).to.deep.equal(['first', 'taken']);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('a failure injected at each setup step leaves the kernel and the store as before', async () => {
     await w.host.networks.create({ name: 'inj', icc: false });
     await w.host.containers.create('warm'); // the default network exists from here on
