@@ -30,7 +30,7 @@ import {
   planReapply,
   planRemoveNetwork,
   planUninstall,
-  planUnpublish,
+  planUnpublishMany,
   resolveEndpoint,
   resolveNetwork,
   TABLE,
@@ -176,6 +176,15 @@ export class Firewall implements Disposable {
     return { networks: [...this.networks.values()], publications: this.index.all() };
   }
 
+  /**
+   * The endpoint that publishes a host port `m` would overlap, if any: a lookup in the
+   * index publish() checks against, for callers that refuse conflicts before doing other
+   * work (state() would copy every publication).
+   */
+  portHolder(m: Pick<PortMapping, 'family' | 'proto' | 'hostIp' | 'hostPort'>): { endpointId: string; hostIp: string | undefined } | undefined {
+    return this.index.holder(m);
+  }
+
   /** The mappings an endpoint has now. */
   mappings(endpointId: string): PortMapping[] {
     return [...(this.index.get(endpointId)?.mappings ?? [])];
@@ -293,18 +302,27 @@ export class Firewall implements Disposable {
    * Removes an endpoint's published ports (and its icc port element). One batch. Resolves
    * false if the endpoint had nothing published.
    */
-  unpublish(endpointId: string): Promise<boolean> {
+  async unpublish(endpointId: string): Promise<boolean> {
+    return (await this.unpublishMany([endpointId])) === 1;
+  }
+
+  /**
+   * unpublish() for many endpoints in one batch (a runtime removing many containers).
+   * Endpoints with nothing published are skipped. Resolves with how many had something.
+   */
+  unpublishMany(endpointIds: readonly string[]): Promise<number> {
     return this.serial(async () => {
-      const p = this.index.get(endpointId);
-      if (p === undefined) return false;
-      const n = this.networks.get(p.endpoint.network);
-      await this.applyRemoval(planUnpublish(p, { icc: n?.icc ?? true }), () => ({
+      const pubs = [...new Set(endpointIds)].map((id) => this.index.get(id)).filter((p): p is Publication => p !== undefined);
+      if (pubs.length === 0) return 0;
+      const gone = new Set(pubs.map((p) => p.endpoint.id));
+      const items = pubs.map((p) => [p, { icc: this.networks.get(p.endpoint.network)?.icc ?? true }] as const);
+      await this.applyRemoval(planUnpublishMany(items), () => ({
         networks: [...this.networks.values()],
-        publications: this.index.all().filter((x) => x.endpoint.id !== endpointId),
+        publications: this.index.all().filter((x) => !gone.has(x.endpoint.id)),
       }));
-      this.index.remove(endpointId);
-      await this.flushUdp(p.mappings);
-      return true;
+      for (const id of gone) this.index.remove(id);
+      await this.flushUdp(pubs.flatMap((p) => p.mappings));
+      return pubs.length;
     });
   }
 
@@ -375,7 +393,7 @@ export class Firewall implements Disposable {
    * a hand-deleted element), the batch changed nothing; then re-install what should
    * remain instead, which removes the rest whatever state it is in.
    */
-  private async applyRemoval(batch: ReturnType<typeof planUnpublish>, remaining: () => FirewallState): Promise<void> {
+  private async applyRemoval(batch: ReturnType<typeof planUnpublishMany>, remaining: () => FirewallState): Promise<void> {
     try {
       await this.nft.apply(batch);
     } catch (err) {

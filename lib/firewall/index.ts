@@ -23,6 +23,7 @@ export {
   planRemoveNetwork,
   planPublish,
   planUnpublish,
+  planUnpublishMany,
   planReapply,
   planUninstall,
 } from './ruleset';

@@ -514,8 +514,25 @@ export function planPublish(p: Publication, n: ResolvedNetwork, previous: Public
 
 /** unpublish(): the endpoint's elements out. */
 export function planUnpublish(p: Publication, n: Pick<ResolvedNetwork, 'icc'>): nft.NftBatch {
+  return planUnpublishMany([[p, n]]);
+}
+
+/**
+ * unpublishMany(): the elements of every publication given, merged per set, so removing
+ * N endpoints costs one batch of a few messages instead of N batches.
+ */
+export function planUnpublishMany(items: ReadonlyArray<readonly [Publication, Pick<ResolvedNetwork, 'icc'>]>): nft.NftBatch {
+  const merged = new Map<string, ElemGroup>();
+  for (const [p, n] of items) {
+    for (const g of publicationElements(p, n)) {
+      const key = `${g.family}/${g.set}`;
+      const into = merged.get(key);
+      if (into) into.elements.push(...g.elements);
+      else merged.set(key, { ...g, elements: [...g.elements] });
+    }
+  }
   const b = new NftBatch();
-  addElementGroups(b, publicationElements(p, n), 'del');
+  addElementGroups(b, [...merged.values()], 'del');
   return b;
 }
 

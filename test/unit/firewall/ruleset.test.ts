@@ -16,6 +16,7 @@ import {
   planReapply,
   planRemoveNetwork,
   planUnpublish,
+  planUnpublishMany,
   publicationElements,
   resolveEndpoint,
   resolveNetwork,
@@ -147,6 +148,23 @@ describe('firewall ruleset (pure planning)', () => {
     const objs = decoded(planPublish(pub('e1', mappings, 'veth1'), resolveNetwork({ ...NET, icc: false }), undefined));
     expect(objs.every((o) => o.kind === 'elements')).to.equal(true);
     expect(planUnpublish(pub('e1', mappings, 'veth1'), { icc: false }).entries.every((e) => e.msg === 'NFT_MSG_DELSETELEM')).to.equal(true);
+  });
+
+  it('unpublishMany merges every endpoint\'s elements into one message per set', () => {
+    const pubs = Array.from({ length: 300 }, (_, i) => pub(`e${i}`, [{ ...M4, hostPort: 20000 + i }], `veth${i}`));
+    const b = planUnpublishMany(pubs.map((p) => [p, { icc: false }] as const));
+    // 300 dnat elements and 300 icc port elements: two sets, 200 elements per message.
+    expect(lines(b)).to.deep.equal([
+      'NFT_MSG_DELSETELEM inet nsnet set dnat4_any',
+      'NFT_MSG_DELSETELEM inet nsnet set dnat4_any',
+      'NFT_MSG_DELSETELEM bridge nsnet set icc_off',
+      'NFT_MSG_DELSETELEM bridge nsnet set icc_off',
+    ]);
+    const keys = decoded(b).flatMap((o) => (o.kind === 'elements' ? o.elements.elements : [])).length;
+    expect(keys).to.equal(600);
+    // The same elements as N single removals, nothing more.
+    const single = pubs.flatMap((p) => decoded(planUnpublish(p, { icc: false })).flatMap((o) => (o.kind === 'elements' ? o.elements.elements : [])));
+    expect(single).to.have.length(600);
   });
 
   it('reapply flushes vmaps before deleting the network chains it was told exist, and never flushes the user chain', () => {
