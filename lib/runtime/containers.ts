@@ -5,10 +5,10 @@
  */
 import path from 'node:path';
 import { ValidationError } from '../errors';
-import { parsePortSpec, PortConflictError, PortIndex, type PortSpec } from '../firewall';
+import { parsePortSpec, PortConflictError, type PortSpec } from '../firewall';
 import { Netns } from '../netns/netns';
 import type { HostContext } from './context';
-import { attachEndpoint, detachEndpoint } from './endpoint';
+import { attachEndpoint, detachEndpoint, leaseEndpoint, plugEndpoint, type EndpointLease } from './endpoint';
 import { ConflictError, NoSuchObjectError } from './errors';
 import { newId, shortId, validateName } from './ids';
 import { findByRef } from './lookup';
@@ -131,23 +131,28 @@ export class Containers {
 
       const network =
         mode.mode === 'bridge' ? await this.networks.ensureDefault() : mode.mode === 'network' ? await this.networks.get(mode.network) : undefined;
+      const request = {
+        ifname: 'eth0',
+        aliases,
+        ...(options.ip !== undefined ? { ip: options.ip } : {}),
+        ...(options.ip6 !== undefined ? { ip6: options.ip6 } : {}),
+        ...(options.mac !== undefined ? { mac: options.mac } : {}),
+        defaultRoute: true,
+        ports: portSpecs,
+      };
       return transaction(async (tx) => {
-        const ns = await this.namespaceFor(tx, id, options.netns);
+        // The lease names the namespace by path, so both can be made at once.
+        const netnsPath = options.netns ?? path.join(this.ctx.netnsDir, containerNetnsName(id));
+        const [ns, lease] = await tx.all<[Netns, EndpointLease | undefined]>([
+          () => this.namespaceFor(tx, id, options.netns),
+          async () => (network ? leaseEndpoint(this.ctx, tx, { id, netns: netnsPath }, network, request) : undefined),
+        ]);
         try {
-          await tx.step('loopback up', async () => (await ns.handle()).linkSet(1, { up: true }));
           const endpoints: EndpointRecord[] = [];
           if (network) {
-            endpoints.push(
-              await attachEndpoint(this.ctx, tx, { id, netns: ns }, network, {
-                ifname: 'eth0',
-                aliases,
-                ...(options.ip !== undefined ? { ip: options.ip } : {}),
-                ...(options.ip6 !== undefined ? { ip6: options.ip6 } : {}),
-                ...(options.mac !== undefined ? { mac: options.mac } : {}),
-                defaultRoute: true,
-                ports: portSpecs,
-              }),
-            );
+            endpoints.push(await plugEndpoint(this.ctx, tx, { netns: ns, loopbackUp: true }, network, request, lease!));
+          } else {
+            await tx.step('loopback up', async () => (await ns.handle()).linkSet(1, { up: true }));
           }
           const record: ContainerRecord = {
             ...base,
@@ -171,13 +176,12 @@ export class Containers {
    * namespace and veth exist and must be rolled back).
    */
   private checkHostPorts(specs: readonly PortSpec[]): void {
-    const index = new PortIndex(this.ctx.firewall.state().publications);
     for (const spec of specs) {
       if (!spec.hostPorts) continue;
       const families = spec.hostIp === undefined ? ([4, 6] as const) : spec.hostIp.includes(':') ? ([6] as const) : ([4] as const);
       for (let port = spec.hostPorts.start; port <= spec.hostPorts.end; port++) {
         for (const family of families) {
-          const holder = index.holder({ family, proto: spec.proto, hostPort: port, ...(spec.hostIp !== undefined ? { hostIp: spec.hostIp } : {}) });
+          const holder = this.ctx.firewall.portHolder({ family, proto: spec.proto, hostPort: port, ...(spec.hostIp !== undefined ? { hostIp: spec.hostIp } : {}) });
           if (holder) {
             throw new PortConflictError(`host port ${spec.proto}/${port} is already published by endpoint ${holder.endpointId}`, {
               endpointId: holder.endpointId,
@@ -194,7 +198,7 @@ export class Containers {
 
   /** The runtime's namespace (opened), or a new one of ours (deleted again on rollback). */
   private async namespaceFor(tx: Transaction, id: string, supplied: string | undefined): Promise<Netns> {
-    if (supplied !== undefined) return tx.step('open netns', () => Netns.open(supplied));
+    if (supplied !== undefined) return tx.step('open netns', () => Netns.open(supplied), (ns) => ns.close());
     return tx.step(
       'create netns',
       () => Netns.create(containerNetnsName(id), { dir: this.ctx.netnsDir }),
@@ -299,17 +303,20 @@ export class Containers {
       const kept = all.find((o) => o.sharesWith !== undefined && ids.has(o.sharesWith) && !ids.has(o.id));
       if (kept) throw new ConflictError(`container ${kept.name} shares a namespace with one being removed`, { code: 'EBUSY', op: 'containerRemove', target: kept.name });
       const endpoints = doomed.flatMap((c) => c.endpoints);
-      for (const ep of endpoints) await this.ctx.firewall.unpublish(ep.id);
+      await this.ctx.firewall.unpublishMany(endpoints.map((ep) => ep.id));
       const gone = new Set(endpoints.map((e) => e.id));
       const networks = [...new Set(endpoints.map((e) => e.networkId))];
       await this.ctx.ipam.gc((owner) => !gone.has(owner.endpointId), { networks });
       // Veths into namespaces nsnet does not own must go explicitly: those stay alive.
       const foreign = doomed.filter((c) => !c.ownsNetns).flatMap((c) => c.endpoints.map((e) => e.hostIfname));
       if (foreign.length) await this.ctx.rtnl.linkDelMany(foreign);
-      for (const c of doomed) {
-        if (c.ownsNetns) await Netns.deleteByName(path.basename(c.netnsPath), path.dirname(c.netnsPath));
-        await this.ctx.store.deleteContainer(c.id);
-      }
+      // Unmounts are independent: let the pool run them side by side.
+      const unmounted = await Promise.allSettled(
+        doomed.filter((c) => c.ownsNetns).map((c) => Netns.deleteByName(path.basename(c.netnsPath), path.dirname(c.netnsPath))),
+      );
+      const failed = unmounted.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      for (const c of doomed) await this.ctx.store.deleteContainer(c.id);
       return new Set(doomed.filter((c) => c.ownsNetns).flatMap((c) => c.endpoints.map((e) => e.hostIfname)));
     });
     if (!options.wait || hostEnds.size === 0) return;

@@ -1,12 +1,12 @@
 /**
  * An endpoint: one container interface on one network. Attaching leases its addresses,
- * creates the veth pair (host end enslaved to the bridge and up, container end born in
- * the container's namespace under its final name), and configures the container end —
- * three kernel round trips, each step undone if a later one fails.
+ * creates the veth pair, and configures the container end and the firewall — each step
+ * undone if a later one fails. Leasing is separate so that a new container can lease
+ * while its namespace is being created.
  */
 import { randomBytes } from 'node:crypto';
 import { isNotFound } from '../errors';
-import type { PortInput } from '../firewall';
+import type { PortInput, PortMapping } from '../firewall';
 import { netnsIdentity, type Allocation } from '../ipam';
 import type { Netns } from '../netns/netns';
 import { RtnlBatch } from '../rtnl/batch';
@@ -41,21 +41,49 @@ function ignoreGone(err: unknown): void {
   if (!isNotFound(err)) throw err;
 }
 
-export async function attachEndpoint(
+/** An endpoint's id and addresses, leased before its interface exists. */
+export interface EndpointLease {
+  id: string;
+  alloc: Allocation;
+}
+
+/**
+ * Leases an endpoint's addresses. `netns` names the container's namespace in the lease
+ * (an identity or a path, see LeaseOwner): a path lets the lease be taken while the
+ * namespace is still being created.
+ */
+export async function leaseEndpoint(
   ctx: HostContext,
   tx: Transaction,
-  container: { id: string; netns: Netns },
+  container: { id: string; netns: string },
   network: Network,
-  request: EndpointRequest,
-): Promise<EndpointRecord> {
+  request: Pick<EndpointRequest, 'ip' | 'ip6'>,
+): Promise<EndpointLease> {
   const id = newId();
-  const hostIfname = hostVethName(id);
-  const owner = { endpointId: id, containerId: container.id, netns: netnsIdentity(container.netns.identity()) };
+  const owner = { endpointId: id, containerId: container.id, netns: container.netns };
   const alloc = await tx.step(
     `ipam ${network.name}`,
     () => ctx.ipam.allocate(network.id, owner, { ...(request.ip ? { ip: request.ip } : {}), ...(request.ip6 ? { ip6: request.ip6 } : {}) }),
     () => ctx.ipam.releaseEndpoint(network.id, id).then(() => undefined),
   );
+  return { id, alloc };
+}
+
+/**
+ * Creates a leased endpoint's interface: the veth pair (host end enslaved to the bridge
+ * and up, container end born in the container's namespace under its final name), then,
+ * at once, the container end's configuration (one batch) and the firewall's (one batch).
+ * With `loopbackUp`, the container's lo comes up in the same batch (a fresh namespace).
+ */
+export async function plugEndpoint(
+  ctx: HostContext,
+  tx: Transaction,
+  container: { netns: Netns; loopbackUp?: boolean },
+  network: Network,
+  request: EndpointRequest,
+  { id, alloc }: EndpointLease,
+): Promise<EndpointRecord> {
+  const hostIfname = hostVethName(id);
   const mac = request.mac ?? macFor(alloc);
   const mtu = network.mtu === undefined ? {} : { mtu: network.mtu };
   const hostEnd = await tx.step(
@@ -73,28 +101,33 @@ export async function attachEndpoint(
   );
   // IFLA_LINK of the host end is the container end's ifindex in its namespace.
   const inner = hostEnd.link ?? (await (await container.netns.handle()).linkIndex(request.ifname));
-  await tx.step(`configure ${request.ifname}`, async () => {
-    const batch = new RtnlBatch().linkSet(inner, { up: true });
-    if (alloc.ipv4) batch.addrAdd(inner, alloc.ipv4.cidr);
-    // No DAD: the address is unique by construction, and usable the moment we return.
-    if (alloc.ipv6) batch.addrAdd(inner, alloc.ipv6.cidr, { noDad: true });
-    if (request.defaultRoute && alloc.ipv4) batch.routeAdd({ dst: 'default', gateway: alloc.ipv4.gateway, dev: inner });
-    if (request.defaultRoute && alloc.ipv6) batch.routeAdd({ dst: 'default', gateway: alloc.ipv6.gateway, dev: inner });
-    await (await container.netns.handle()).apply(batch, request.ifname);
-  });
+  const configure = (): Promise<void> =>
+    tx.step(`configure ${request.ifname}`, async () => {
+      const batch = new RtnlBatch();
+      if (container.loopbackUp) batch.linkSet(1, { up: true }); // lo is ifindex 1 in every namespace
+      batch.linkSet(inner, { up: true });
+      if (alloc.ipv4) batch.addrAdd(inner, alloc.ipv4.cidr);
+      // No DAD: the address is unique by construction, and usable the moment we return.
+      if (alloc.ipv6) batch.addrAdd(inner, alloc.ipv6.cidr, { noDad: true });
+      if (request.defaultRoute && alloc.ipv4) batch.routeAdd({ dst: 'default', gateway: alloc.ipv4.gateway, dev: inner });
+      if (request.defaultRoute && alloc.ipv6) batch.routeAdd({ dst: 'default', gateway: alloc.ipv6.gateway, dev: inner });
+      await (await container.netns.handle()).apply(batch, request.ifname);
+    });
   const v4 = alloc.ipv4?.address;
   const v6 = alloc.ipv6?.address;
   // Every endpoint of an icc-off network registers its bridge port with the firewall;
-  // others only when they publish something.
+  // others only when they publish something. The firewall matches the port by name, so
+  // its batch need not wait for the container end's configuration.
   const ports = request.ports ?? [];
-  const published =
+  const publish = (): Promise<PortMapping[]> =>
     ports.length || !network.icc
-      ? await tx.step(
+      ? tx.step(
           'publish',
           () => ctx.firewall.publish({ id, network: network.id, port: hostIfname, ...(v4 ? { ipv4: v4 } : {}), ...(v6 ? { ipv6: v6 } : {}) }, ports),
           () => ctx.firewall.unpublish(id).then(() => undefined),
         )
-      : [];
+      : Promise.resolve([]);
+  const [, published] = await tx.all<[void, PortMapping[]]>([configure, publish]);
   return {
     id,
     networkId: network.id,
@@ -108,6 +141,18 @@ export async function attachEndpoint(
     ...(request.ip6 ? { staticIp6: request.ip6 } : {}),
     ...(published.length ? { published } : {}),
   };
+}
+
+/** Leases and plugs an endpoint into a container whose namespace exists (connect). */
+export async function attachEndpoint(
+  ctx: HostContext,
+  tx: Transaction,
+  container: { id: string; netns: Netns },
+  network: Network,
+  request: EndpointRequest,
+): Promise<EndpointRecord> {
+  const lease = await leaseEndpoint(ctx, tx, { id: container.id, netns: netnsIdentity(container.netns.identity()) }, network, request);
+  return plugEndpoint(ctx, tx, { netns: container.netns }, network, request, lease);
 }
 
 /**

@@ -57,6 +57,18 @@ export class Transaction {
     return result;
   }
 
+  /**
+   * Runs independent steps at once (each calls step() itself) and waits for all of them
+   * to settle before reporting the first failure, so that every step that did succeed
+   * has registered its undo when the rollback starts.
+   */
+  async all<T extends readonly unknown[]>(runs: { [K in keyof T]: () => Promise<T[K]> }): Promise<T> {
+    const settled = await Promise.allSettled(runs.map((run) => run()));
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
+  }
+
   /** Registers an undo without a step (for work done by a callee). */
   onRollback(step: string, undo: Undo): void {
     this.undos.push({ step, undo });

@@ -57,6 +57,27 @@ describe('Transaction', () => {
     expect(err.rollbackErrors![0]).to.include({ code: 'EBUSY', rollbackStep: 'stuck' });
   });
 
+  it('all(): runs steps at once and, when one fails, undoes those that succeeded after they settle', async () => {
+    const log: string[] = [];
+    const boom = new Error('boom');
+    const slow = <T>(ms: number, value: T) => new Promise<T>((r) => setTimeout(() => r(value), ms));
+    const err = await transaction(async (tx) => {
+      await tx.step('first', () => 'F', () => void log.push('undo first'));
+      await tx.all([
+        () => tx.step('fails fast', () => Promise.reject(boom)),
+        () => tx.step('succeeds late', () => slow(20, 'L'), (r) => void log.push(`undo late ${r}`)),
+      ]);
+    }).catch((e: unknown) => e);
+    expect(err).to.equal(boom);
+    // The late step finished after the failure and was still rolled back, before 'first'.
+    expect(log).to.deep.equal(['undo late L', 'undo first']);
+  });
+
+  it('all(): returns every result in order', async () => {
+    const out = await transaction((tx) => tx.all<[number, string]>([() => tx.step('a', () => 1), () => tx.step('b', async () => 'b')]));
+    expect(out).to.deep.equal([1, 'b']);
+  });
+
   it('refuses steps after it finished', async () => {
     const tx = new Transaction();
     tx.commit();
