@@ -10,7 +10,7 @@ import path from 'node:path';
 import { Host, Netns, startTcpServer, tcpRequest, type ContainerRecord, type TcpServer } from '../../lib';
 import { PortConflictError } from '../../lib/firewall';
 import { requireSandbox } from '../support/sandbox';
-import { normalised, rulesetJson, Topology, UPLINK } from '../support/topology';
+import { ipIn, normalised, rulesetJson, Topology, UPLINK } from '../support/topology';
 
 const ipOf = (cidr: string | undefined): string => (cidr ?? '').split('/')[0]!;
 
@@ -113,6 +113,36 @@ describe('runtime with firewall (integration)', function () {
     const cn = await ns(c);
     expect((await tcpRequest(cn, ipOf(a.endpoints[0]!.ipv4), 7000)).reply).to.equal('a:ping');
     expect((await tcpRequest(cn, ipOf(b.endpoints[0]!.ipv4), 7000)).reply).to.equal('b:ping');
+  });
+
+  it('dual-stack network: IPv4 and IPv6 addresses and default routes, traffic, publishing and masquerade on both', async () => {
+    // No subnet6: IPAM picks a ULA /64 (RFC 4193), as Docker's default pools would.
+    const net = await host.networks.create({ name: 'dual', ipv6: true });
+    const v6 = net.subnets.find((s) => s.subnet.includes(':'))!;
+    expect(v6.subnet).to.match(/^fd[0-9a-f]{2}:/);
+    const a = await host.containers.create('a', { network: 'dual', ports: ['8080:80'] });
+    const b = await host.containers.create('b', { network: 'dual' });
+    const ep = a.endpoints[0]!;
+    expect(ep.ipv6 && ep.gateway6).to.be.a('string');
+    // The kernel's view, from `ip -j` inside the container.
+    const addrs = JSON.parse(ipIn(await ns(a), '-j', 'addr', 'show', 'dev', 'eth0')) as Array<{ addr_info: Array<{ family: string; local: string; prefixlen: number; scope: string }> }>;
+    const global = addrs[0]!.addr_info.filter((x) => x.scope === 'global').map((x) => `${x.local}/${x.prefixlen}`);
+    expect(global).to.have.members([ep.ipv4, ep.ipv6]);
+    const routes6 = JSON.parse(ipIn(await ns(a), '-j', '-6', 'route', 'show', 'default')) as Array<{ gateway: string; dev: string }>;
+    expect(routes6).to.deep.equal([{ ...routes6[0], dst: 'default', gateway: ep.gateway6, dev: 'eth0' }]);
+    servers.push(await startTcpServer(await ns(a), '::', 80, 'a'));
+    // Container to container over IPv6, with the source address preserved.
+    const direct = await tcpRequest(await ns(b), ipOf(ep.ipv6), 80, { line: 'whoami' });
+    expect(direct.reply).to.equal(`a:${ipOf(b.endpoints[0]!.ipv6)}`);
+    // Published on both families: reached from the outside over IPv4 and IPv6.
+    expect((await tcpRequest(t.outside, UPLINK.host4, 8080)).reply).to.equal('a:ping');
+    expect((await tcpRequest(t.outside, UPLINK.host6, 8080)).reply).to.equal('a:ping');
+    // Outbound IPv6 is masqueraded to the host's address, like IPv4.
+    servers.push(await startTcpServer(t.outside, UPLINK.outside6, 9000, 'outside'));
+    expect((await tcpRequest(await ns(b), UPLINK.outside6, 9000, { line: 'whoami' })).reply).to.equal(`outside:${UPLINK.host6}`);
+    const inspect = await host.networks.inspect('dual');
+    expect(inspect.EnableIPv6).to.equal(true);
+    expect(inspect.IPAM.Config.map((c) => c.Subnet)).to.have.members(net.subnets.map((s) => s.subnet));
   });
 
   it('icc=false: containers on one bridge cannot talk, but each reaches the outside', async () => {
