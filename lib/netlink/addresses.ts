@@ -55,7 +55,12 @@ export function macToBytes(text: string, field = 'address'): Buffer {
   return Buffer.from(parts.map((p) => parseInt(p, 16)));
 }
 
+/** '00'…'ff': every link decode formats two or three addresses. */
+const HEX: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
 /** Lower-case colon-separated hex, as `ip -j` prints link-layer addresses. */
 export function bytesToMac(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(':');
+  let out = bytes.length ? HEX[bytes[0]!]! : '';
+  for (let i = 1; i < bytes.length; i++) out += `:${HEX[bytes[i]!]!}`;
+  return out;
 }

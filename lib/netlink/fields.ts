@@ -93,18 +93,20 @@ export function writeFields<T>(w: AttrWriter, obj: T, fields: readonly FieldSpec
   }
 }
 
+const NONE: ReadonlySet<number> = new Set();
+
 /**
  * Decodes `attrs` against `fields` into `into`. Attributes not in the table and not
  * claimed by `handled` (types the caller decodes itself) go to the returned unknown list,
- * copied so the object does not pin the receive buffer. `ignore` lists padding types
+ * as views of the decoded buffer (see splitMessages' `own`). `ignore` lists padding types
  * (IFLA_PAD…) that carry nothing.
  */
 export function readFields<T>(
   attrs: readonly RawAttr[],
   fields: readonly FieldSpec<T>[],
   into: T,
-  handled: ReadonlySet<number> = new Set(),
-  ignore: ReadonlySet<number> = new Set(),
+  handled: ReadonlySet<number> = NONE,
+  ignore: ReadonlySet<number> = NONE,
 ): RawAttr[] {
   const byType = fieldIndex(fields);
   const unknown: RawAttr[] = [];
@@ -113,7 +115,7 @@ export function readFields<T>(
     const f = byType.get(a.type);
     const value = f === undefined ? undefined : (f.codec as ValueCodec<unknown>).read(a);
     if (f === undefined || value === undefined) {
-      unknown.push(copyAttr(a));
+      unknown.push(keepAttr(a));
     } else {
       (into as Record<string, unknown>)[f.key] = value;
     }
@@ -132,8 +134,10 @@ function fieldIndex<T>(fields: readonly FieldSpec<T>[]): Map<number, FieldSpec<T
   return m as Map<number, FieldSpec<T>>;
 }
 
-export function copyAttr(a: RawAttr): RawAttr {
-  const c: RawAttr = { type: a.type, data: Buffer.from(a.data) };
-  if (a.flags) c.flags = a.flags;
-  return c;
+/**
+ * An attribute kept raw in a decoded object: a view, not a copy. Copying each one cost
+ * more than the rest of a link's decode; dumps copy per message instead (splitMessages).
+ */
+export function keepAttr(a: RawAttr): RawAttr {
+  return a.flags ? { type: a.type, data: a.data, flags: a.flags } : { type: a.type, data: a.data };
 }

@@ -28,11 +28,12 @@ export function encodeMessage(type: number, flags: number, payload: Uint8Array):
 }
 
 /**
- * Splits concatenated messages (one recvmsg's worth, or the transport's `data`). Each
+ * Splits concatenated messages (one recvmsg's worth, or the transport's `data`); payloads
+ * are views of `buf` unless `own` asks for copies. Each
  * nlmsg_len must cover its header and fit in what is left; anything else is a
  * NetlinkDecodeError. The last message may omit its padding.
  */
-export function splitMessages(buf: Buffer): NetlinkMessage[] {
+export function splitMessages(buf: Buffer, options: { own?: boolean } = {}): NetlinkMessage[] {
   const out: NetlinkMessage[] = [];
   let off = 0;
   while (off < buf.length) {
@@ -52,6 +53,10 @@ export function splitMessages(buf: Buffer): NetlinkMessage[] {
     });
     off = Math.min(buf.length, off + align4(len));
   }
+  // Decoded objects keep views of their message (unknown attributes stay raw, uncopied).
+  // With `own`, each message of a multi-message buffer (a dump) gets a copy of its own,
+  // so one object kept alive does not pin the whole dump.
+  if (options.own && out.length > 1) for (const m of out) m.payload = Buffer.from(m.payload);
   return out;
 }
 

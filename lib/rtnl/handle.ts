@@ -39,7 +39,7 @@ function withFlags(message: Buffer, flags: number): Buffer {
 
 function decodeAll<T>(data: Buffer, type: number, decode: (payload: Buffer) => T): T[] {
   const out: T[] = [];
-  for (const msg of nl.splitMessages(data)) if (msg.type === type) out.push(decode(msg.payload));
+  for (const msg of nl.splitMessages(data, { own: true })) if (msg.type === type) out.push(decode(msg.payload));
   return out;
 }
 

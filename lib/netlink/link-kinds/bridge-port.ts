@@ -109,9 +109,8 @@ export function writeBridgePort(w: AttrWriter, port: BridgePort): void {
   writeRawAttrs(w, port.unknown);
 }
 
-/** Reads IFLA_BRPORT_* attributes from a nest payload. */
-export function decodeBridgePort(payload: Buffer): BridgePort {
-  const port: BridgePort = {};
+/** Reads IFLA_BRPORT_* attributes from a nest payload (into `port`, if given). */
+export function decodeBridgePort<P extends BridgePort = BridgePort>(payload: Buffer, port: P = {} as P): P {
   port.unknown = readFields(parseAttrs(payload), FIELDS, port, undefined, IGNORE);
   return port;
 }
@@ -119,5 +118,7 @@ export function decodeBridgePort(payload: Buffer): BridgePort {
 export const bridgeSlaveCodec: KindCodec<BridgeSlaveData> = {
   // `kind` is not in FIELDS, so the data object is written as it is.
   encode: (w, type, data) => w.nest(type, () => writeBridgePort(w, data)),
-  decode: (payload) => ({ kind: 'bridge_slave', ...decodeBridgePort(payload) }),
+  // Filled in place, not spread: a spread of ~20 dynamically added keys cost more than
+  // the rest of a link's decode.
+  decode: (payload) => decodeBridgePort<BridgeSlaveData>(payload, { kind: 'bridge_slave' }),
 };

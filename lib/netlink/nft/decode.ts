@@ -57,7 +57,7 @@ export function decodeNftObject(type: number, payload: Buffer): NftObject | unde
 
 function pick<T>(data: Buffer, msg: number, decode: (p: Buffer) => T): T[] {
   const type = nftType(msg);
-  return splitMessages(data)
+  return splitMessages(data, { own: true })
     .filter((m) => m.type === type)
     .map((m) => decode(m.payload));
 }
