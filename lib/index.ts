@@ -23,3 +23,4 @@ export type { ContainerRecord, EndpointRecord, NetworkConfig } from './runtime/r
 export type { DockerNetworkInspect, DockerNetworkSettings } from './runtime/inspect';
 export type { ReconcileReport } from './runtime/reconcile';
 export { NoSuchObjectError, ConflictError } from './runtime/errors';
+export { ExitCode, exitCodeFor } from './cli/exit-codes';
