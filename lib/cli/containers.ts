@@ -27,7 +27,8 @@ export function formatPorts(mappings: readonly PortMapping[]): string {
 /** The command as `ps` shows it: quoted, cut to 20 characters with an ellipsis. */
 export function formatCommand(argv: readonly string[] | undefined, full = false): string {
   if (!argv?.length) return '';
-  const text = argv.join(' ');
+  // One line whatever the arguments hold (a script passed with -e has newlines).
+  const text = argv.join(' ').replace(/\s+/g, ' ').trim();
   return `"${full || text.length <= 20 ? text : `${text.slice(0, 19)}…`}"`;
 }
 
