@@ -114,7 +114,12 @@ async function detached(ctx: CliContext, g: Globals, host: Host, processes: Proc
     if (!(await commandRunning(started))) {
       const code = await exitOf(started.child);
       const said = fs.readFileSync(log, 'utf8').trim().split('\n').pop() ?? '';
-      throw Object.assign(new Error(`${argv[0]} did not start (exit ${code})${said ? `: ${said}` : ''}`), { exitCode: code });
+      // The exec helper's own failures (entering the namespace, exec) exit 126/127 with
+      // its message. Any other exit means CMD ran and already finished: the container
+      // stays, exited, as Docker's does (`gc` or `rm` tears it down).
+      if ((code === 126 || code === 127) && said.startsWith('nsnet-exec: ')) {
+        throw Object.assign(new Error(`${argv[0]} did not start (exit ${code}): ${said}`), { exitCode: code });
+      }
     }
     guard.check(`interrupted by ${guard.signal}: ${argv[0]} killed and container ${rec.name} removed again`);
     started.child.unref();

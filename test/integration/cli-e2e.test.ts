@@ -146,6 +146,35 @@ describe('cli: end to end (integration)', function () {
     await nsnetOk(w, ['network', 'rm', 'app']);
   });
 
+  it('rm -f of a foreground run kills its command (137) and run finds its container already gone', async () => {
+    await nsnetOk(w, ['network', 'create', '--subnet', '198.51.100.0/24', 'app']);
+    const before = residue(w);
+    const run = startNsnet(w, ['run', '--name', 'fg', '--network', 'app', '--', 'sh', '-c', 'echo ready; exec sleep 600']);
+    const result = finished(run);
+    await waitForOutput(run.stdout!, /ready/);
+    expect(await nsnetOk(w, ['rm', '-f', 'fg'])).to.equal('fg\n');
+    const r = await result;
+    expect(r.code, r.stderr).to.equal(137);
+    expect(r.stderr).to.equal('');
+    expect(residue(w)).to.deep.equal(before);
+  });
+
+  it('gc tears down a detached container whose command has exited, and reports it', async () => {
+    await nsnetOk(w, ['network', 'create', '--subnet', '198.51.100.0/24', 'app']);
+    const before = residue(w);
+    expect(await nsnetOk(w, ['run', '-d', '--name', 'quick', '--network', 'app', '-p', '8086:80', '--', 'sh', '-c', 'exit 0'])).to.match(/^[0-9a-f]{64}\n$/);
+    await nsnetOk(w, ['run', '-d', '--name', 'slow', '--network', 'app', '--', 'sleep', '600']);
+    // Wait until quick's command has gone (it may still be exiting).
+    const [quick] = JSON.parse(await nsnetOk(w, ['inspect', 'quick'])) as Array<{ State: { Pid: number } }>;
+    while (quick!.State.Pid && !processGone(quick!.State.Pid)) await new Promise((r) => setTimeout(r, 10));
+    const ps = JSON.parse(await nsnetOk(w, ['ps', '--format', 'json'])) as Array<{ Name: string; Status: string }>;
+    expect(ps.map((c) => [c.Name, c.Status]).sort()).to.deep.equal([['quick', 'exited'], ['slow', 'running']]);
+    expect(await nsnetOk(w, ['gc'])).to.equal('removed container quick\n');
+    expect(JSON.parse(await nsnetOk(w, ['gc', '--format', 'json']))).to.deep.equal({ removedContainers: [], deletedLinks: [], freedLeases: [], firewallReinstalled: false, forgottenProcesses: [] });
+    await nsnetOk(w, ['rm', '-f', 'slow']);
+    expect(residue(w)).to.deep.equal(before);
+  });
+
   // Held before a step with steps after it, the setup's own transaction rolls back; held
   // before the last step ('record'), the setup completes and run removes it again.
   const rolledBack = /nsnet: error: interrupted by SIGINT before step '[^']+': setup rolled back/;
