@@ -9,7 +9,7 @@ import type { Host } from '../runtime/host';
 import type { ContainerRecord } from '../runtime/records';
 import { act, eachRef, globals, withCommonOptions, withHost, type CliContext } from './context';
 import { CliConflictError, UsageError } from './exit-codes';
-import { exitOf, startCommand } from './launch';
+import { exitOf, forwarder, startCommand } from './launch';
 import { printJson, renderTable, short } from './output';
 import { isLive, isRunning, killProcess, processStatus, type ProcessRecord } from './processes';
 import { SignalGuard } from './signals';
@@ -183,7 +183,7 @@ export function registerContainers(program: Command, ctx: CliContext): void {
       try {
         const started = await startCommand(rec, cmdName, args, { stdio: 'inherit' });
         try {
-          guard.onSignal((signal) => started.child.kill(signal));
+          guard.onSignal(forwarder(started.child));
           if (guard.signal) started.child.kill(guard.signal);
           return await exitOf(started.child);
         } finally {

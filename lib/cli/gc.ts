@@ -23,15 +23,15 @@ export function registerGc(program: Command, ctx: CliContext): void {
       const guard = new SignalGuard();
       try {
         const { report, forgotten } = await withHost(g, async (host, processes) => {
-          const procs = new Map(processes.list().map((p) => [p.id, p]));
-          const live = (await host.containers.list()).filter((c) => {
-            const p = procs.get(c.id);
+          // Asked of each record under the host lock: a container that a concurrent `run`
+          // is creating has no process record yet, and counts as live.
+          const report = await host.reconcile((c) => {
+            const p = processes.get(c.id);
             return p === undefined || isLive(p);
           });
-          const report = await host.reconcile(live.map((c) => c.id));
           const remaining = new Set((await host.containers.list()).map((c) => c.id));
           const forgotten: string[] = [];
-          for (const p of procs.values()) {
+          for (const p of processes.list()) {
             if (remaining.has(p.id)) continue;
             processes.delete(p.id);
             forgotten.push(p.name);

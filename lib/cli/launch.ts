@@ -9,6 +9,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import tty from 'node:tty';
 import { native } from '../native';
 import { Netns, type ExecOptions } from '../netns/netns';
 import type { ContainerRecord } from '../runtime/records';
@@ -68,4 +69,17 @@ export async function commandRunning(started: Started): Promise<boolean> {
     if (exe !== undefined && exe !== helper) return true;
     await sleep(delay);
   }
+}
+
+/**
+ * Passes the signals nsnet receives on to a foreground command. A Ctrl-C typed at a
+ * terminal already reached the command (it shares nsnet's process group, so that it can
+ * read the terminal), so SIGINT is not sent twice when standard input is a terminal.
+ */
+export function forwarder(child: ChildProcess): (signal: NodeJS.Signals) => void {
+  const fromTerminal = tty.isatty(0);
+  return (signal) => {
+    if (signal === 'SIGINT' && fromTerminal) return;
+    child.kill(signal);
+  };
 }

@@ -3,7 +3,8 @@
  * its namespace, tear everything down when CMD exits (foreground, the default), or
  * leave it running (`-d`).
  *
- * Foreground: SIGINT, SIGTERM and SIGHUP are forwarded to CMD; when it exits, the
+ * Foreground: SIGINT, SIGTERM and SIGHUP are forwarded to CMD (SIGINT not when stdin is
+ * a terminal: Ctrl-C reaches CMD directly, in nsnet's process group); when it exits, the
  * container is removed and `run` exits with CMD's code (128+N if a signal N killed it).
  * A signal during the setup rolls the setup back and `run` exits 128+N.
  *
@@ -23,7 +24,7 @@ import { Host } from '../runtime/host';
 import type { ContainerRecord } from '../runtime/records';
 import { act, globals, withCommonOptions, type CliContext, type Globals } from './context';
 import { UsageError } from './exit-codes';
-import { commandRunning, exitOf, startCommand, type Started } from './launch';
+import { commandRunning, exitOf, forwarder, startCommand, type Started } from './launch';
 import { printJson } from './output';
 import { collect } from './parse';
 import { killProcess, processRef, ProcessStore, type ProcessRecord } from './processes';
@@ -85,7 +86,7 @@ async function foreground(host: Host, processes: ProcessStore, guard: SignalGuar
     guard.check(`interrupted by ${guard.signal}: container ${rec.name} removed again`);
     started = await startCommand(rec, argv[0]!, argv.slice(1), { stdio: 'inherit' });
     const { child } = started;
-    guard.onSignal((signal) => child.kill(signal));
+    guard.onSignal(forwarder(child));
     if (guard.signal) child.kill(guard.signal);
     const pid = processRef(child.pid!);
     if (pid) await processes.save({ ...record, process: pid });
