@@ -50,7 +50,6 @@ export function newContext(out: Out = processOut): CliContext {
 }
 
 /** Wraps a command's handler: its result (a number, or nothing for 0) becomes the exit code. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function act(ctx: CliContext, fn: (...args: any[]) => Promise<number | void>): (...args: any[]) => Promise<void> {
   return async (...args) => {
     ctx.exitCode = (await fn(...args)) ?? 0;

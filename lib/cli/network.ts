@@ -3,9 +3,9 @@
  * commands with Docker's flag names, over Host.networks and Host.containers.
  */
 import { Command, Option } from 'commander';
+import { ConflictError } from '../runtime/errors';
 import type { Network, NetworkCreateOptions } from '../runtime/networks';
 import { act, eachRef, globals, withCommonOptions, withHost, type CliContext } from './context';
-import { ConflictError } from '../runtime/errors';
 import { printJson, renderTable, short } from './output';
 import { byFamily, collect, keyValues } from './parse';
 import { SignalGuard } from './signals';

@@ -33,9 +33,3 @@ export function byFamily(values: readonly string[] | undefined, flag: string): {
   }
   return out;
 }
-
-/** A whole number within bounds. */
-export function intArg(value: string, flag: string, min: number, max: number): number {
-  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) throw new UsageError(`${flag}: expected a number from ${min} to ${max}, got '${value}'`, flag);
-  return Number(value);
-}

@@ -57,7 +57,7 @@ describe('cli: end to end (integration)', function () {
     // After a failure: whatever the test left, so the next one starts clean.
     const ids = (await nsnet(w, ['ps', '-q', '--no-trunc'])).stdout.split('\n').filter(Boolean);
     if (ids.length) await nsnet(w, ['rm', '-f', ...ids]);
-    for (const n of ['app', 'half']) await nsnet(w, ['network', 'rm', n]);
+    for (const n of ['app', 'half', 'back', 'unused']) await nsnet(w, ['network', 'rm', n]);
   });
 
   after(async () => {
@@ -144,6 +144,35 @@ describe('cli: end to end (integration)', function () {
     expect(r.stdout).to.match(/^eth0@\S+\s+UP\s+198\.51\.100\.\d+\/24/);
     expect(residue(w)).to.deep.equal(before);
     await nsnetOk(w, ['network', 'rm', 'app']);
+  });
+
+  it('network connect/disconnect/prune, and create with --ipv6, --internal, -o, --ip-range', async () => {
+    await nsnetOk(w, ['network', 'create', '--subnet', '198.51.100.0/24', 'app']);
+    const before = residue(w);
+    await nsnetOk(w, ['network', 'create', '--ipv6', '--subnet', '203.0.113.0/24', '--ip-range', '203.0.113.64/26', '--subnet', 'fd00:c1::/64', '--internal', '-o', 'com.docker.network.bridge.enable_icc=false', 'back']);
+    await nsnetOk(w, ['network', 'create', '--subnet', '192.0.2.128/25', 'unused']);
+    await nsnetOk(w, ['run', '-d', '--name', 'c1', '--network', 'app', '--', 'sleep', '600']);
+    const ep = JSON.parse(await nsnetOk(w, ['network', 'connect', '--alias', 'db', '--format', 'json', 'back', 'c1'])) as { Interface: string; IPv4Address: string; IPv6Address: string };
+    expect(ep.Interface).to.equal('eth1');
+    expect(ep.IPv4Address).to.match(/^203\.0\.113\.(6[4-9]|[7-9]\d|1[01]\d|12[0-7])\/24$/);
+    expect(ep.IPv6Address).to.match(/^fd00:c1::[0-9a-f:]+\/64$/);
+    const addrs = JSON.parse(await nsnetOk(w, ['exec', 'c1', '--', 'ip', '-j', 'addr', 'show', 'dev', 'eth1'])) as Array<{ addr_info: Array<{ local: string; prefixlen: number; scope: string }> }>;
+    expect(addrs[0]!.addr_info.filter((a) => a.scope === 'global').map((a) => `${a.local}/${a.prefixlen}`).sort()).to.deep.equal([ep.IPv4Address, ep.IPv6Address].sort());
+    const [back] = JSON.parse(await nsnetOk(w, ['network', 'inspect', 'back'])) as Array<{ Internal: boolean; EnableIPv6: boolean; Options: Record<string, string>; IPAM: { Config: Array<{ Subnet: string; IPRange?: string }> } }>;
+    expect(back).to.deep.include({ Internal: true, EnableIPv6: true });
+    expect(back!.Options['com.docker.network.bridge.enable_icc']).to.equal('false');
+    expect(back!.IPAM.Config.map((c) => [c.Subnet, c.IPRange])).to.deep.equal([['203.0.113.0/24', '203.0.113.64/26'], ['fd00:c1::/64', undefined]]);
+    const [c1] = JSON.parse(await nsnetOk(w, ['inspect', 'c1'])) as Array<{ NetworkSettings: { Networks: Record<string, { Aliases: string[] | null }> } }>;
+    expect(Object.keys(c1!.NetworkSettings.Networks).sort()).to.deep.equal(['app', 'back']);
+    expect(c1!.NetworkSettings.Networks.back!.Aliases).to.deep.equal(['db']);
+
+    // prune removes only networks nobody uses.
+    expect(await nsnetOk(w, ['network', 'prune', '-f'])).to.equal('Deleted Networks:\nunused\n');
+    expect(await nsnetOk(w, ['network', 'disconnect', 'back', 'c1'])).to.equal('');
+    expect(JSON.parse(await nsnetOk(w, ['network', 'prune', '--format', 'json']))).to.deep.equal({ NetworksDeleted: ['back'] });
+    expect(await nsnetOk(w, ['network', 'ls', '--format', 'json'])).to.not.include('"back"');
+    await nsnetOk(w, ['rm', '-f', 'c1']);
+    expect(residue(w)).to.deep.equal(before);
   });
 
   it('rm -f of a foreground run kills its command (137) and run finds its container already gone', async () => {
