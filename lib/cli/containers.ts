@@ -132,6 +132,7 @@ export function registerContainers(program: Command, ctx: CliContext): void {
     act(ctx, async (refs: string[], flags: { force?: boolean }, cmd: Command) => {
       const g = globals(cmd);
       const guard = new SignalGuard();
+      const removed: string[] = [];
       try {
         return await withHost(g, (host, processes) =>
           eachRef(ctx, refs, async (ref) => {
@@ -152,11 +153,13 @@ export function registerContainers(program: Command, ctx: CliContext): void {
               if (!(killed && err instanceof NoSuchObjectError)) throw err;
             }
             processes.delete(rec.id);
+            removed.push(ref);
             if (g.format === 'table') out.stdout(`${ref}\n`);
           }, guard),
         );
       } finally {
         guard[Symbol.dispose]();
+        if (g.format === 'json') printJson(out, removed);
       }
     }),
   );

@@ -145,15 +145,18 @@ export function registerNetwork(program: Command, ctx: CliContext): void {
     act(ctx, async (refs: string[], flags: { force?: boolean }, cmd: Command) => {
       const g = globals(cmd);
       const guard = new SignalGuard();
+      const removed: string[] = [];
       try {
         return await withHost(g, (host) =>
           eachRef(ctx, refs, async (ref) => {
             await host.networks.remove(ref, { force: flags.force === true });
+            removed.push(ref);
             if (g.format === 'table') out.stdout(`${ref}\n`);
           }, guard),
         );
       } finally {
         guard[Symbol.dispose]();
+        if (g.format === 'json') printJson(out, removed);
       }
     }),
   );

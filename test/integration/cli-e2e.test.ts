@@ -200,7 +200,7 @@ describe('cli: end to end (integration)', function () {
     expect(ps.map((c) => [c.Name, c.Status]).sort()).to.deep.equal([['quick', 'exited'], ['slow', 'running']]);
     expect(await nsnetOk(w, ['gc'])).to.equal('removed container quick\n');
     expect(JSON.parse(await nsnetOk(w, ['gc', '--format', 'json']))).to.deep.equal({ removedContainers: [], deletedLinks: [], freedLeases: [], firewallReinstalled: false, forgottenProcesses: [] });
-    await nsnetOk(w, ['rm', '-f', 'slow']);
+    expect(JSON.parse(await nsnetOk(w, ['rm', '-f', '--format', 'json', 'slow']))).to.deep.equal(['slow']);
     expect(residue(w)).to.deep.equal(before);
   });
 
