@@ -21,5 +21,6 @@ export type { NetworkCreateOptions, Network } from './runtime/networks';
 export type { ContainerCreateOptions, ConnectOptions } from './runtime/containers';
 export type { ContainerRecord, EndpointRecord, NetworkConfig } from './runtime/records';
 export type { DockerNetworkInspect, DockerNetworkSettings } from './runtime/inspect';
-export type { ReconcileReport } from './runtime/reconcile';
+export type { Liveness, ReconcileReport } from './runtime/reconcile';
 export { NoSuchObjectError, ConflictError } from './runtime/errors';
+export { ExitCode, exitCodeFor } from './cli/exit-codes';

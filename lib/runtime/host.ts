@@ -12,7 +12,7 @@ import type { DefaultBridgeOptions, HostContext } from './context';
 import { Containers, type ConnectOptions, type ContainerCreateOptions } from './containers';
 import { inspectContainer, inspectNetwork, type DockerNetworkInspect, type DockerNetworkSettings } from './inspect';
 import { Networks, type Network, type NetworkCreateOptions } from './networks';
-import { reconcile, type ReconcileReport } from './reconcile';
+import { reconcile, type Liveness, type ReconcileReport } from './reconcile';
 import type { ContainerRecord, EndpointRecord } from './records';
 import { RuntimeStore } from './store';
 import type { FaultInjector } from './transaction';
@@ -118,10 +118,11 @@ export class Host {
 
   /**
    * Repairs drift both ways and reports what it did: tears down containers whose
-   * namespace vanished (or, given `live`, that the runtime no longer runs), deletes
+   * namespace vanished (or, given `live` — IDs/names, or a test of each record — that
+   * the runtime no longer runs), deletes
    * orphaned veths, frees orphaned leases, re-installs a flushed or altered ruleset.
    */
-  reconcile(live?: readonly string[]): Promise<ReconcileReport> {
+  reconcile(live?: Liveness): Promise<ReconcileReport> {
     return reconcile(this.ctx, this.containerManager, live);
   }
 

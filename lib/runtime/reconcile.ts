@@ -69,16 +69,24 @@ function namespaceAlive(file: string, nsfsDev: number): boolean {
   }
 }
 
-export async function reconcile(ctx: HostContext, containers: Containers, live?: readonly string[]): Promise<ReconcileReport> {
+/**
+ * Which containers the runtime still runs: their IDs or names, or a test asked of each
+ * record under the host lock (so a container created meanwhile is never judged by a
+ * list made before it existed).
+ */
+export type Liveness = readonly string[] | ((c: ContainerRecord) => boolean);
+
+export async function reconcile(ctx: HostContext, containers: Containers, live?: Liveness): Promise<ReconcileReport> {
   return ctx.store.locked(async () => {
     const report: ReconcileReport = { removedContainers: [], deletedLinks: [], freedLeases: [], firewallReinstalled: false };
     const nsfsDev = ctx.hostNs.identity().dev;
-    const liveSet = live ? new Set(live) : undefined;
+    const liveSet = live === undefined || typeof live === 'function' ? undefined : new Set(live);
+    const isLive = typeof live === 'function' ? live : liveSet ? (c: ContainerRecord) => liveSet.has(c.id) || liveSet.has(c.name) : undefined;
 
     // 1. Containers whose namespace is gone, or that the runtime no longer runs.
     for (const c of await ctx.store.containers()) {
       const gone = c.mode !== 'host' && !namespaceAlive(c.netnsPath, nsfsDev);
-      const dead = liveSet !== undefined && !liveSet.has(c.id) && !liveSet.has(c.name);
+      const dead = isLive !== undefined && !isLive(c);
       if (!gone && !dead) continue;
       await containers.teardown(c);
       report.removedContainers.push(c.name);
