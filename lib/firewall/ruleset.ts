@@ -86,8 +86,16 @@ export const SET = {
   dnat6Any: 'dnat6_any',
 } as const;
 
-/** The bridge table's objects. */
-export const BR = { chain: 'forward', iccOff: 'icc_off' } as const;
+/**
+ * The bridge table's objects. `link_fwd` / `link_rev` hold Docker's legacy links on icc=off
+ * networks: `from-port . to-port . proto . port` lets a linking container reach the linked
+ * one's exposed port (matched on th dport) and the reply come back (th sport); the accepts
+ * come before the icc drops.
+ */
+export const BR = { chain: 'forward', iccOff: 'icc_off', linkFwd: 'link_fwd', linkRev: 'link_rev' } as const;
+
+/** Key of the link sets: iifname . oifname . meta l4proto . th dport|sport. */
+const LINK_KEY: nft.DatatypeName[] = ['ifname', 'ifname', 'inet_proto', 'inet_service'];
 
 /** nft's `priority filter` in the bridge family (NF_BR_PRI_FILTER_BRIDGED). */
 const BRIDGE_PRIORITY_FILTER = -200;
@@ -160,6 +168,20 @@ export function resolveEndpoint(e: EndpointSpec): EndpointSpec {
     out.ipv6 = v.address;
   }
   if (e.port !== undefined) out.port = validateIfName(e.port, 'endpoint.port');
+  if (e.links !== undefined) {
+    if (!Array.isArray(e.links)) throw new ValidationError('endpoint.links: give an array', { field: 'endpoint.links' });
+    if (e.links.length && out.port === undefined) throw new ValidationError('endpoint.links: the endpoint needs its bridge port', { field: 'endpoint.port' });
+    const links = new Map<string, NonNullable<EndpointSpec['links']>[number]>();
+    e.links.forEach((l, i) => {
+      const f = `endpoint.links[${i}]`;
+      if (l === null || typeof l !== 'object') throw new ValidationError(`${f}: give { peer, proto, port }`, { field: f });
+      const peer = validateIfName(l.peer, `${f}.peer`);
+      if (!PROTOS.includes(l.proto)) throw new ValidationError(`${f}.proto: '${String(l.proto)}' is not tcp, udp or sctp`, { field: `${f}.proto` });
+      if (!Number.isInteger(l.port) || l.port < 1 || l.port > 65535) throw new ValidationError(`${f}.port: ${String(l.port)} is outside 1-65535`, { field: `${f}.port` });
+      links.set(`${peer}/${l.proto}/${l.port}`, { peer, proto: l.proto, port: l.port });
+    });
+    if (links.size) out.links = [...links.values()];
+  }
   return out;
 }
 
@@ -228,6 +250,14 @@ export const TH_DPORT: nft.Selector = {
   datatype: 'inet_service',
   needs: [],
   load: (dreg) => [{ type: 'payload', dreg, base: 'transport_header', offset: 2, len: 2 }],
+};
+
+/** `th sport`: the source port of any transport header. */
+export const TH_SPORT: nft.Selector = {
+  len: 2,
+  datatype: 'inet_service',
+  needs: [],
+  load: (dreg) => [{ type: 'payload', dreg, base: 'transport_header', offset: 0, len: 2 }],
 };
 
 type MapKind = 'dnat4' | 'dnat4_any' | 'dnat6' | 'dnat6_any';
@@ -318,11 +348,20 @@ function bridgeChain(): nft.NftChain {
 
 function bridgeRules(): nft.NftRule[] {
   const R = (parts: nft.RulePart[]): nft.NftRule => rule({ family: BRIDGE, table: TABLE, chain: BR.chain, parts });
-  return [R([match.inSet(BR.iccOff, sel.iifname), verdict.drop()]), R([match.inSet(BR.iccOff, sel.oifname), verdict.drop()])];
+  return [
+    R([match.inSet(BR.linkFwd, [sel.iifname, sel.oifname, sel.l4proto, TH_DPORT]), verdict.accept()]),
+    R([match.inSet(BR.linkRev, [sel.iifname, sel.oifname, sel.l4proto, TH_SPORT]), verdict.accept()]),
+    R([match.inSet(BR.iccOff, sel.iifname), verdict.drop()]),
+    R([match.inSet(BR.iccOff, sel.oifname), verdict.drop()]),
+  ];
 }
 
-function bridgeSet(): nft.NftSet {
-  return set({ family: BRIDGE, table: TABLE, name: BR.iccOff, key: 'ifname' });
+function bridgeSets(): nft.NftSet[] {
+  return [
+    set({ family: BRIDGE, table: TABLE, name: BR.iccOff, key: 'ifname' }),
+    set({ family: BRIDGE, table: TABLE, name: BR.linkFwd, key: LINK_KEY }),
+    set({ family: BRIDGE, table: TABLE, name: BR.linkRev, key: LINK_KEY }),
+  ];
 }
 
 /** Chains whose rules are all nsnet's and static (flushed and rewritten by ensureBase). */
@@ -341,7 +380,7 @@ export function baseObjectNames(): { inetChains: string[]; inetSets: string[]; b
     inetChains: inetBaseChains().map((c) => c.name!),
     inetSets: inetSets().map((s) => s.name!),
     bridgeChains: [BR.chain],
-    bridgeSets: [BR.iccOff],
+    bridgeSets: bridgeSets().map((s) => s.name!),
   };
 }
 
@@ -357,9 +396,9 @@ function addBase(b: nft.NftBatch, opts: { flushSets: boolean }): void {
   if (opts.flushSets) for (const s of inetSets()) b.delElements({ family: INET, table: TABLE, set: s.name! });
   for (const name of STATIC_CHAINS) b.flushChain({ family: INET, table: TABLE, name });
   b.addTable(table(BRIDGE, TABLE));
-  b.addSet(bridgeSet());
+  for (const s of bridgeSets()) b.addSet(s);
   b.addChain(bridgeChain());
-  if (opts.flushSets) b.delElements({ family: BRIDGE, table: TABLE, set: BR.iccOff });
+  if (opts.flushSets) for (const s of bridgeSets()) b.delElements({ family: BRIDGE, table: TABLE, set: s.name! });
   b.flushChain({ family: BRIDGE, table: TABLE, name: BR.chain });
 }
 
@@ -494,9 +533,16 @@ export function publicationElements(p: Publication, n: Pick<ResolvedNetwork, 'ic
   }
   const groups = [...byMap.values()];
   if (!n.icc && p.endpoint.port !== undefined) {
-    const [e] = nft.keyElements('ifname', [p.endpoint.port]);
+    const self = p.endpoint.port;
+    const [e] = nft.keyElements('ifname', [self]);
     e!.userdata = userdata;
     groups.push({ family: BRIDGE, set: BR.iccOff, elements: [e!] });
+    const links = p.endpoint.links ?? [];
+    if (links.length) {
+      const tag = (elems: nft.NftSetElem[]): nft.NftSetElem[] => elems.map((x) => ({ ...x, userdata }));
+      groups.push({ family: BRIDGE, set: BR.linkFwd, elements: tag(nft.keyElements(LINK_KEY, links.map((l) => [self, l.peer, l.proto, l.port]))) });
+      groups.push({ family: BRIDGE, set: BR.linkRev, elements: tag(nft.keyElements(LINK_KEY, links.map((l) => [l.peer, self, l.proto, l.port]))) });
+    }
   }
   return groups;
 }
@@ -555,6 +601,19 @@ export function planReapply(networks: readonly ResolvedNetwork[], publications: 
 
 /** The protocols nsnet publishes, as IPPROTO numbers (for decoding keys). */
 export const PROTO_NUMBERS = new Map<number, (typeof PROTOS)[number]>(PROTOS.map((p) => [nft.l4protoNumber(p), p]));
+
+/** Reads a link_fwd element back (undefined if it is not one nsnet would write). */
+export function decodeLinkElement(e: nft.NftSetElem): { port: string; link: { peer: string; proto: (typeof PROTOS)[number]; port: number } } | undefined {
+  const k = e.key;
+  if (k === undefined || k.length !== 40) return undefined;
+  const name = (b: Buffer): string => {
+    const nul = b.indexOf(0);
+    return b.toString('utf8', 0, nul === -1 ? b.length : nul);
+  };
+  const proto = PROTO_NUMBERS.get(k[32]!);
+  if (proto === undefined) return undefined;
+  return { port: name(k.subarray(0, 16)), link: { peer: name(k.subarray(16, 32)), proto, port: k.readUInt16BE(36) } };
+}
 
 /** Reads a dnat map element back into a mapping (undefined if it is not one nsnet would write). */
 export function decodeDnatElement(mapName: string, e: nft.NftSetElem): PortMapping | undefined {

@@ -14,6 +14,7 @@ import {
   BRIDGE,
   CHAIN,
   decodeDnatElement,
+  decodeLinkElement,
   INET,
   networkIdOfChain,
   parseEndpointComment,
@@ -119,6 +120,16 @@ async function readOnce(h: NftHandle, generation: number): Promise<FirewallSnaps
       if (ep === undefined || e.key === undefined) continue;
       const nul = e.key.indexOf(0);
       pubOf(ep).endpoint.port = e.key.toString('utf8', 0, nul === -1 ? e.key.length : nul);
+    }
+  }
+  if (bsets.some((x) => x.name === BR.linkFwd)) {
+    for (const e of await elementsOf(h, BRIDGE, BR.linkFwd)) {
+      const ep = parseEndpointComment(nft.udataComment(e.userdata, ELEM_COMMENT));
+      const d = decodeLinkElement(e);
+      if (ep === undefined || d === undefined) continue;
+      const p = pubOf(ep);
+      p.endpoint.port ??= d.port;
+      (p.endpoint.links ??= []).push(d.link);
     }
   }
 

@@ -88,6 +88,20 @@ export interface EndpointSpec {
    * the port joins the bridge-family drop set, which is how icc is enforced at layer 2.
    */
   port?: string;
+  /**
+   * Docker's legacy links on an icc=false network: this endpoint may reach each `peer`
+   * (the linked container's bridge port) on the given port, and the peer may answer from
+   * it — nothing else between the two. Stateless, as Docker's link rules are.
+   */
+  links?: LinkAllow[];
+}
+
+/** One exposed port of a linked container that a linking endpoint may reach. */
+export interface LinkAllow {
+  /** The linked container's bridge port (the host end of its veth). */
+  peer: string;
+  proto: Proto;
+  port: number;
 }
 
 /** An endpoint with its installed mappings: what `publish` records and `reapply` re-installs. */
