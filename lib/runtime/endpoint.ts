@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { isNotFound } from '../errors';
-import type { PortInput } from '../firewall';
+import type { LinkAllow, PortInput } from '../firewall';
 import { netnsIdentity, type Allocation } from '../ipam';
 import type { Netns } from '../netns/netns';
 import { RtnlBatch } from '../rtnl/batch';
@@ -26,6 +26,8 @@ export interface EndpointRequest {
   defaultRoute: boolean;
   /** Ports to publish to this endpoint (-p / -P), already validated. */
   ports?: PortInput[];
+  /** Linked containers' exposed ports this endpoint may reach on an icc=off network. */
+  links?: LinkAllow[];
 }
 
 /**
@@ -87,11 +89,16 @@ export async function attachEndpoint(
   // Every endpoint of an icc-off network registers its bridge port with the firewall;
   // others only when they publish something.
   const ports = request.ports ?? [];
+  const links = network.icc ? [] : request.links ?? [];
   const published =
     ports.length || !network.icc
       ? await tx.step(
           'publish',
-          () => ctx.firewall.publish({ id, network: network.id, port: hostIfname, ...(v4 ? { ipv4: v4 } : {}), ...(v6 ? { ipv6: v6 } : {}) }, ports),
+          () =>
+            ctx.firewall.publish(
+              { id, network: network.id, port: hostIfname, ...(v4 ? { ipv4: v4 } : {}), ...(v6 ? { ipv6: v6 } : {}), ...(links.length ? { links } : {}) },
+              ports,
+            ),
           () => ctx.firewall.unpublish(id).then(() => undefined),
         )
       : [];
@@ -107,6 +114,7 @@ export async function attachEndpoint(
     ...(request.ip ? { staticIp: request.ip } : {}),
     ...(request.ip6 ? { staticIp6: request.ip6 } : {}),
     ...(published.length ? { published } : {}),
+    ...(links.length ? { links } : {}),
   };
 }
 

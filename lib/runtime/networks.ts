@@ -8,7 +8,7 @@ import { ValidationError } from '../errors';
 import { enableForwarding } from '../firewall';
 import { hostRoutes, type NetworkRecord as IpamNetwork, type SubnetSpec } from '../ipam';
 import { RtnlBatch } from '../rtnl/batch';
-import { validateIfName, validateMtu } from '../validate';
+import { validateIfName, validateIp, validateMtu } from '../validate';
 import type { HostContext } from './context';
 import { ConflictError, NoSuchObjectError } from './errors';
 import { bridgeName, newId, validateName } from './ids';
@@ -37,6 +37,8 @@ export interface NetworkCreateOptions {
   /** Outbound masquerade (default true). */
   masquerade?: boolean;
   mtu?: number;
+  /** Upstream resolvers for names the resolver does not know, for this network's containers (podman's --dns). */
+  dns?: string[];
   /** The Linux bridge's name; 'br-' + 12 hex of the ID by default. */
   bridgeName?: string;
   labels?: Record<string, string>;
@@ -78,6 +80,10 @@ function normalise(opts: NetworkCreateOptions): NetworkCreateOptions {
   if (out.bridgeName !== undefined) validateIfName(out.bridgeName, 'bridgeName');
   for (const [k, v] of Object.entries(out.labels ?? {})) {
     if (typeof v !== 'string') throw new ValidationError(`labels.${k}: must be a string`, { field: `labels.${k}` });
+  }
+  if (out.dns !== undefined) {
+    if (!Array.isArray(out.dns)) throw new ValidationError('dns: expected a list of addresses', { field: 'dns' });
+    out.dns = out.dns.map((a, i) => validateIp(a, `dns[${i}]`).address);
   }
   if (out.subnet6 !== undefined && out.ipv6 === false) throw new ValidationError('subnet6: given with ipv6 false', { field: 'subnet6' });
   return out;
@@ -122,6 +128,7 @@ export class Networks {
         masquerade: o.masquerade ?? true,
         enableIPv6: o.ipv6 ?? o.subnet6 !== undefined,
         ...(o.mtu !== undefined ? { mtu: o.mtu } : {}),
+        ...(o.dns?.length ? { dns: o.dns } : {}),
         labels: { ...o.labels },
         options: { ...o.options },
       }, subnetSpecs(o));

@@ -59,6 +59,10 @@ export class RuntimeStore {
   // Synchronous on purpose: small local files read under the host lock, where one
   // thread-pool round trip per file cost more than the reads themselves.
   private async readAll<T>(kind: Kind): Promise<T[]> {
+    return this.readAllSync<T>(kind);
+  }
+
+  private readAllSync<T>(kind: Kind): T[] {
     const dir = path.join(this.dir, kind);
     const names = fsSync.readdirSync(dir).filter((n) => n.endsWith('.json')).sort();
     const out: T[] = [];
@@ -90,6 +94,15 @@ export class RuntimeStore {
 
   containers(): Promise<ContainerRecord[]> {
     return this.readAll<ContainerRecord>('containers');
+  }
+
+  /** The same reads without a Promise (exec and the resolver's per-query view need them synchronously). */
+  containersSync(): ContainerRecord[] {
+    return this.readAllSync<ContainerRecord>('containers');
+  }
+
+  networksSync(): NetworkConfig[] {
+    return this.readAllSync<NetworkConfig>('networks');
   }
 
   saveNetwork(n: NetworkConfig): Promise<void> {
