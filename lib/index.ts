@@ -23,3 +23,5 @@ export type { ContainerRecord, EndpointRecord, NetworkConfig } from './runtime/r
 export type { DockerNetworkInspect, DockerNetworkSettings } from './runtime/inspect';
 export type { ReconcileReport } from './runtime/reconcile';
 export { NoSuchObjectError, ConflictError } from './runtime/errors';
+export { DnsResolver, runDnsDaemon, parseResolvConf, renderResolvConf, renderContainerFiles, containerEtcDir } from './dns';
+export type { DnsResolverOptions, DnsStats, UpstreamOptions, DnsDaemonOptions, DnsDaemon, ResolvConf, ContainerFiles } from './dns';

@@ -38,6 +38,8 @@ export interface HostContext {
   netnsDir: string;
   defaultBridge: Required<Pick<DefaultBridgeOptions, 'name'>> & DefaultBridgeOptions;
   dnsFiles: HostDnsFiles;
+  /** Resolvers started by this Host: told to sync when a network is created or removed. */
+  resolvers: Set<{ sync(): Promise<void> }>;
   /** Tests: fail a chosen step of the next setup (see transaction.ts). */
   faults?: FaultInjector;
 }

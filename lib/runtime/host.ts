@@ -7,6 +7,7 @@
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { Firewall } from '../firewall';
+import { DnsResolver, type DnsResolverOptions } from '../dns/resolver';
 import { Ipam, type IpamOptions } from '../ipam';
 import { Netns, NETNS_RUN_DIR, type ExecOptions } from '../netns/netns';
 import type { DefaultBridgeOptions, HostContext } from './context';
@@ -122,6 +123,7 @@ export class Host {
         store,
         netnsDir: options.netnsDir ?? NETNS_RUN_DIR,
         defaultBridge: { name: 'nsnet0', ...options.defaultBridge },
+        resolvers: new Set(),
         dnsFiles: { resolvConf: options.resolvConf ?? '/etc/resolv.conf', hosts: options.hostsFile ?? '/etc/hosts' },
         ...(options.faults ? { faults: options.faults } : {}),
       };
@@ -141,6 +143,23 @@ export class Host {
     return reconcile(this.ctx, this.containerManager, live);
   }
 
+  /**
+   * Starts the embedded resolver of this host's user-defined networks in this process
+   * (see lib/dns/resolver.ts): it listens on their gateways in the host namespace and
+   * follows network creation and removal made through this Host at once. Closed with
+   * the Host. A separate process can run one instead: runDnsDaemon.
+   */
+  async startDns(options: Omit<DnsResolverOptions, 'stateDir' | 'netns'> = {}): Promise<DnsResolver> {
+    const r = await DnsResolver.start({ resolvConf: this.ctx.dnsFiles.resolvConf, ...options, stateDir: this.ctx.store.dir, netns: this.ctx.hostNs });
+    this.ctx.resolvers.add(r);
+    const close = r.close.bind(r);
+    r.close = async () => {
+      this.ctx.resolvers.delete(r);
+      await close();
+    };
+    return r;
+  }
+
   /** The namespace playing the host. */
   get netns(): Netns {
     return this.ctx.hostNs;
@@ -153,6 +172,7 @@ export class Host {
   }
 
   async close(): Promise<void> {
+    for (const r of [...this.ctx.resolvers]) await (r as DnsResolver).close();
     this.ctx.firewall.close();
     this.ctx.hostNs.close();
   }
