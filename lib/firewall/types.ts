@@ -102,6 +102,13 @@ export interface LinkAllow {
   peer: string;
   proto: Proto;
   port: number;
+  /**
+   * The linked container's addresses: with br_netfilter on, bridged packets also cross the
+   * inet forward hook, where an icc=off network drops them unless `saddr . daddr . proto .
+   * dport` is in @link4 / @link6.
+   */
+  ipv4?: string;
+  ipv6?: string;
 }
 
 /** An endpoint with its installed mappings: what `publish` records and `reapply` re-installs. */

@@ -206,7 +206,9 @@ export class Containers {
       if (network?.isDefault && !network.icc) {
         for (const target of linked) {
           const peer = target.endpoints.find((e) => e.networkId === network.id);
-          if (peer) for (const p of exposedPorts(target)) linkAllows.push({ peer: peer.hostIfname, ...p });
+          const ipv4 = peer?.ipv4?.split('/')[0];
+          const ipv6 = peer?.ipv6?.split('/')[0];
+          if (peer) for (const p of exposedPorts(target)) linkAllows.push({ peer: peer.hostIfname, ...p, ...(ipv4 ? { ipv4 } : {}), ...(ipv6 ? { ipv6 } : {}) });
         }
       }
       return transaction(async (tx) => {

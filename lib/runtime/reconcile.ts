@@ -54,7 +54,7 @@ export async function desiredFirewall(ctx: HostContext, networks: readonly Netwo
 function canonical(state: { networks: ReadonlyArray<{ id: string; bridge: string; subnets: readonly string[] }>; publications: readonly Publication[] }): string {
   const networks = state.networks.map((n) => `${n.id} ${n.bridge} ${[...n.subnets].sort().join(',')}`).sort();
   const pubs = state.publications
-    .map((p) => `${p.endpoint.id} ${(p.endpoint.links ?? []).map((l) => `${l.peer}/${l.proto}/${l.port}`).sort().join(',')} ${p.mappings.map((m) => `${m.family}/${m.proto}/${m.hostIp ?? '*'}:${m.hostPort}>${m.containerIp}:${m.containerPort}`).sort().join(',')}`)
+    .map((p) => `${p.endpoint.id} ${(p.endpoint.links ?? []).map((l) => `${l.peer}/${l.proto}/${l.port}/${l.ipv4 ?? ''}/${l.ipv6 ?? ''}`).sort().join(',')} ${p.mappings.map((m) => `${m.family}/${m.proto}/${m.hostIp ?? '*'}:${m.hostPort}>${m.containerIp}:${m.containerPort}`).sort().join(',')}`)
     .sort();
   return JSON.stringify({ networks, pubs });
 }
