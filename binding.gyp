@@ -16,6 +16,7 @@
             'native/addon.cc',
             'native/errors.cc',
             'native/file_lock.cc',
+            'native/inet_socket.cc',
             'native/netlink_socket.cc',
             'native/netlink_transact.cc',
             'native/netns.cc',

@@ -2,6 +2,7 @@
  * `npm run bench`: every benchmark, inside the sandbox, each printing a markdown table
  * with nsnet's figures next to baselines measured in the same run.
  */
+import { benchDns } from './dns';
 import { benchFirewall } from './firewall';
 import { benchIpam } from './ipam';
 import { benchLinks } from './links';
@@ -14,6 +15,7 @@ async function main(): Promise<void> {
   console.log(`### links: namespace + veth + address + route per object\n\n${await benchLinks(sizes, (n) => (n >= 1000 ? 1 : n >= 100 ? 3 : 11))}\n`);
   console.log(`### IPAM\n\n${await benchIpam(quick)}\n`);
   console.log(`### firewall: publishing one port, endpoint #1 vs #1,000, and nft -f\n\n${await benchFirewall(1000, quick ? 51 : 201)}\n`);
+  console.log(`### dns: embedded resolver vs aardvark-dns\n\n${await benchDns(quick ? 100 : 1000, quick ? 1000 : 3000)}\n`);
 }
 
 main().catch((err: unknown) => {

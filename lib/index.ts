@@ -24,3 +24,5 @@ export type { DockerNetworkInspect, DockerNetworkSettings } from './runtime/insp
 export type { Liveness, ReconcileReport } from './runtime/reconcile';
 export { NoSuchObjectError, ConflictError } from './runtime/errors';
 export { ExitCode, exitCodeFor } from './cli/exit-codes';
+export { DnsResolver, runDnsDaemon, parseResolvConf, renderResolvConf, renderContainerFiles, containerEtcDir } from './dns';
+export type { DnsResolverOptions, DnsStats, UpstreamOptions, DnsDaemonOptions, DnsDaemon, ResolvConf, ContainerFiles } from './dns';

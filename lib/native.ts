@@ -104,6 +104,14 @@ export interface NativeAddon {
   lock(file: string, exclusive: boolean, wait: boolean): Promise<FileLock>;
   /** flock(2) with LOCK_NB on the calling thread (open and flock never block): null if held elsewhere. */
   tryLock(file: string, exclusive: boolean): FileLock | null;
+  /**
+   * A UDP or TCP socket created inside `ns` (null: the current namespace) by a fresh
+   * short-lived thread, bound to address:port when an address is given (TCP with
+   * SO_REUSEADDR; IPv6 with IPV6_V6ONLY). Resolves with the raw fd (O_CLOEXEC,
+   * O_NONBLOCK), which the caller must hand to node:dgram `bind({ fd })` / node:net
+   * `listen({ fd })` / `new Socket({ fd })`, or close.
+   */
+  inetSocket(ns: NsFd | null, family: 4 | 6, type: 'udp' | 'tcp', address?: string, port?: number): Promise<number>;
   /** Absolute path of the exec helper (enter namespace, then execve). */
   readonly execHelperPath: string;
 }

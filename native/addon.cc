@@ -34,6 +34,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitNetlinkSocket(env, exports, *data);
   InitSysctl(env, exports, *data);
   InitFileLock(env, exports, *data);
+  InitInetSocket(env, exports, *data);
   return exports;
 }
 

@@ -29,5 +29,6 @@ void InitNetns(Napi::Env env, Napi::Object exports, AddonData& data);
 void InitNetlinkSocket(Napi::Env env, Napi::Object exports, AddonData& data);
 void InitSysctl(Napi::Env env, Napi::Object exports, AddonData& data);
 void InitFileLock(Napi::Env env, Napi::Object exports, AddonData& data);
+void InitInetSocket(Napi::Env env, Napi::Object exports, AddonData& data);
 
 }  // namespace nsnet

@@ -46,9 +46,10 @@
  */
 import { NsnetError, ValidationError } from '../errors';
 import { nft } from '../netlink';
+import { NFT_REG_1 } from '../netlink/constants/nftables';
 import { ipToBytes, bytesToIp } from '../netlink/addresses';
 import { validateCidr, validateIfName, validateIp } from '../validate';
-import type { EndpointSpec, NetworkSpec, PortMapping, Publication, ResolvedNetwork } from './types';
+import type { EndpointSpec, LinkAllow, NetworkSpec, PortMapping, Publication, ResolvedNetwork } from './types';
 import { PROTOS } from './types';
 
 const { NftBatch, baseChain, chain, commentUdata, mapElements, masquerade, match, nat, rule, sel, set, table, verdict, verdictMap } = nft;
@@ -84,10 +85,23 @@ export const SET = {
   dnat4Any: 'dnat4_any',
   dnat6: 'dnat6',
   dnat6Any: 'dnat6_any',
+  /** Legacy links on icc=off networks as br_netfilter shows them: saddr . daddr . proto . dport. */
+  link4: 'link4',
+  link6: 'link6',
 } as const;
 
-/** The bridge table's objects. */
-export const BR = { chain: 'forward', iccOff: 'icc_off' } as const;
+/**
+ * The bridge table's objects. `link_fwd` / `link_rev` hold Docker's legacy links on icc=off
+ * networks: `from-port . to-port . proto . port` lets a linking container reach the linked
+ * one's exposed port (matched on th dport) and the reply come back (th sport); the accepts
+ * come before the icc drops.
+ */
+export const BR = { chain: 'forward', iccOff: 'icc_off', linkFwd: 'link_fwd', linkRev: 'link_rev' } as const;
+
+/** Key of the link sets: iifname . oifname . meta l4proto . th dport|sport. */
+const LINK_KEY: nft.DatatypeName[] = ['ifname', 'ifname', 'inet_proto', 'inet_service'];
+const LINK4_KEY: nft.DatatypeName[] = ['ipv4_addr', 'ipv4_addr', 'inet_proto', 'inet_service'];
+const LINK6_KEY: nft.DatatypeName[] = ['ipv6_addr', 'ipv6_addr', 'inet_proto', 'inet_service'];
 
 /** nft's `priority filter` in the bridge family (NF_BR_PRI_FILTER_BRIDGED). */
 const BRIDGE_PRIORITY_FILTER = -200;
@@ -160,6 +174,29 @@ export function resolveEndpoint(e: EndpointSpec): EndpointSpec {
     out.ipv6 = v.address;
   }
   if (e.port !== undefined) out.port = validateIfName(e.port, 'endpoint.port');
+  if (e.links !== undefined) {
+    if (!Array.isArray(e.links)) throw new ValidationError('endpoint.links: give an array', { field: 'endpoint.links' });
+    if (e.links.length && out.port === undefined) throw new ValidationError('endpoint.links: the endpoint needs its bridge port', { field: 'endpoint.port' });
+    const links = new Map<string, LinkAllow>();
+    e.links.forEach((l, i) => {
+      const f = `endpoint.links[${i}]`;
+      if (l === null || typeof l !== 'object') throw new ValidationError(`${f}: give { peer, proto, port }`, { field: f });
+      const peer = validateIfName(l.peer, `${f}.peer`);
+      if (!PROTOS.includes(l.proto)) throw new ValidationError(`${f}.proto: '${String(l.proto)}' is not tcp, udp or sctp`, { field: `${f}.proto` });
+      if (!Number.isInteger(l.port) || l.port < 1 || l.port > 65535) throw new ValidationError(`${f}.port: ${String(l.port)} is outside 1-65535`, { field: `${f}.port` });
+      const out: LinkAllow = { peer, proto: l.proto, port: l.port };
+      for (const fam of [4, 6] as const) {
+        const a = fam === 4 ? l.ipv4 : l.ipv6;
+        if (a === undefined) continue;
+        const v = validateIp(a, `${f}.ipv${fam}`);
+        if (v.family !== fam) throw new ValidationError(`${f}.ipv${fam}: '${a}' is not IPv${fam}`, { field: `${f}.ipv${fam}` });
+        if (fam === 4) out.ipv4 = v.address;
+        else out.ipv6 = v.address;
+      }
+      links.set(`${peer}/${l.proto}/${l.port}`, out);
+    });
+    if (links.size) out.links = [...links.values()];
+  }
   return out;
 }
 
@@ -230,6 +267,14 @@ export const TH_DPORT: nft.Selector = {
   load: (dreg) => [{ type: 'payload', dreg, base: 'transport_header', offset: 2, len: 2 }],
 };
 
+/** `th sport`: the source port of any transport header. */
+export const TH_SPORT: nft.Selector = {
+  len: 2,
+  datatype: 'inet_service',
+  needs: [],
+  load: (dreg) => [{ type: 'payload', dreg, base: 'transport_header', offset: 0, len: 2 }],
+};
+
 type MapKind = 'dnat4' | 'dnat4_any' | 'dnat6' | 'dnat6_any';
 
 const ADDR = { 4: 'ipv4_addr', 6: 'ipv6_addr' } as const;
@@ -256,6 +301,8 @@ function inetSets(): nft.NftSet[] {
       const d = dnatMapOf(m);
       return set({ ...I, name: d.name, key: d.key, data: d.data });
     }),
+    set({ ...I, name: SET.link4, key: LINK4_KEY }),
+    set({ ...I, name: SET.link6, key: LINK6_KEY }),
   ];
 }
 
@@ -303,6 +350,9 @@ function inetStaticRules(): nft.NftRule[] {
     inetRule(CHAIN.publish, dnat(6, true)),
     inetRule(CHAIN.publish, dnat(6, false)),
     inetRule(CHAIN.forward, [verdict.jump(CHAIN.user)]),
+    // Legacy links through br_netfilter (see SET.link4); replies pass as established.
+    inetRule(CHAIN.forward, [match.inSet(SET.link4, [sel.ip4.saddr, sel.ip4.daddr, sel.l4proto, TH_DPORT]), verdict.accept()]),
+    inetRule(CHAIN.forward, [match.inSet(SET.link6, [sel.ip6.saddr, sel.ip6.daddr, sel.l4proto, TH_DPORT]), verdict.accept()]),
     inetRule(CHAIN.forward, [verdictMap(SET.fwdIn, sel.iifname)]),
     inetRule(CHAIN.forward, [verdictMap(SET.fwdOut, sel.oifname)]),
     // The host reaching a port published on 127.0.0.1: the DNATed packet leaves through
@@ -318,11 +368,31 @@ function bridgeChain(): nft.NftChain {
 
 function bridgeRules(): nft.NftRule[] {
   const R = (parts: nft.RulePart[]): nft.NftRule => rule({ family: BRIDGE, table: TABLE, chain: BR.chain, parts });
-  return [R([match.inSet(BR.iccOff, sel.iifname), verdict.drop()]), R([match.inSet(BR.iccOff, sel.oifname), verdict.drop()])];
+  // ARP passes between icc=off ports, as it does under Docker's iptables rules (which never
+  // see ARP): without it a linked pair could not resolve each other's MAC. No IP traffic
+  // follows unless a link allows it.
+  const arp: nft.RulePart = {
+    needs: [],
+    exprs: [
+      { type: 'meta', key: 'protocol', dreg: NFT_REG_1 },
+      { type: 'cmp', sreg: NFT_REG_1, op: 'eq', data: Buffer.from([0x08, 0x06]) },
+    ],
+  };
+  return [
+    R([arp, verdict.accept()]),
+    R([match.inSet(BR.linkFwd, [sel.iifname, sel.oifname, sel.l4proto, TH_DPORT]), verdict.accept()]),
+    R([match.inSet(BR.linkRev, [sel.iifname, sel.oifname, sel.l4proto, TH_SPORT]), verdict.accept()]),
+    R([match.inSet(BR.iccOff, sel.iifname), verdict.drop()]),
+    R([match.inSet(BR.iccOff, sel.oifname), verdict.drop()]),
+  ];
 }
 
-function bridgeSet(): nft.NftSet {
-  return set({ family: BRIDGE, table: TABLE, name: BR.iccOff, key: 'ifname' });
+function bridgeSets(): nft.NftSet[] {
+  return [
+    set({ family: BRIDGE, table: TABLE, name: BR.iccOff, key: 'ifname' }),
+    set({ family: BRIDGE, table: TABLE, name: BR.linkFwd, key: LINK_KEY }),
+    set({ family: BRIDGE, table: TABLE, name: BR.linkRev, key: LINK_KEY }),
+  ];
 }
 
 /** Chains whose rules are all nsnet's and static (flushed and rewritten by ensureBase). */
@@ -341,7 +411,7 @@ export function baseObjectNames(): { inetChains: string[]; inetSets: string[]; b
     inetChains: inetBaseChains().map((c) => c.name!),
     inetSets: inetSets().map((s) => s.name!),
     bridgeChains: [BR.chain],
-    bridgeSets: [BR.iccOff],
+    bridgeSets: bridgeSets().map((s) => s.name!),
   };
 }
 
@@ -357,9 +427,9 @@ function addBase(b: nft.NftBatch, opts: { flushSets: boolean }): void {
   if (opts.flushSets) for (const s of inetSets()) b.delElements({ family: INET, table: TABLE, set: s.name! });
   for (const name of STATIC_CHAINS) b.flushChain({ family: INET, table: TABLE, name });
   b.addTable(table(BRIDGE, TABLE));
-  b.addSet(bridgeSet());
+  for (const s of bridgeSets()) b.addSet(s);
   b.addChain(bridgeChain());
-  if (opts.flushSets) b.delElements({ family: BRIDGE, table: TABLE, set: BR.iccOff });
+  if (opts.flushSets) for (const s of bridgeSets()) b.delElements({ family: BRIDGE, table: TABLE, set: s.name! });
   b.flushChain({ family: BRIDGE, table: TABLE, name: BR.chain });
 }
 
@@ -494,9 +564,30 @@ export function publicationElements(p: Publication, n: Pick<ResolvedNetwork, 'ic
   }
   const groups = [...byMap.values()];
   if (!n.icc && p.endpoint.port !== undefined) {
-    const [e] = nft.keyElements('ifname', [p.endpoint.port]);
+    const self = p.endpoint.port;
+    const [e] = nft.keyElements('ifname', [self]);
     e!.userdata = userdata;
     groups.push({ family: BRIDGE, set: BR.iccOff, elements: [e!] });
+    const links = p.endpoint.links ?? [];
+    if (links.length) {
+      const tag = (elems: nft.NftSetElem[]): nft.NftSetElem[] => elems.map((x) => ({ ...x, userdata }));
+      groups.push({ family: BRIDGE, set: BR.linkFwd, elements: tag(nft.keyElements(LINK_KEY, links.map((l) => [self, l.peer, l.proto, l.port]))) });
+      groups.push({ family: BRIDGE, set: BR.linkRev, elements: tag(nft.keyElements(LINK_KEY, links.map((l) => [l.peer, self, l.proto, l.port]))) });
+      // The same allowances by address, for the inet forward hook under br_netfilter. The
+      // comment names the peer so that a readback can put each back on its link.
+      for (const fam of [4, 6] as const) {
+        const mine = fam === 4 ? p.endpoint.ipv4 : p.endpoint.ipv6;
+        const elems: nft.NftSetElem[] = [];
+        for (const l of links) {
+          const theirs = fam === 4 ? l.ipv4 : l.ipv6;
+          if (mine === undefined || theirs === undefined) continue;
+          const [e4] = nft.keyElements(fam === 4 ? LINK4_KEY : LINK6_KEY, [[mine, theirs, l.proto, l.port]]);
+          e4!.userdata = commentUdata(`${endpointComment(p.endpoint)} peer=${l.peer}`, ELEM_COMMENT);
+          elems.push(e4!);
+        }
+        if (elems.length) groups.push({ family: INET, set: fam === 4 ? SET.link4 : SET.link6, elements: elems });
+      }
+    }
   }
   return groups;
 }
@@ -572,6 +663,38 @@ export function planReapply(networks: readonly ResolvedNetwork[], publications: 
 
 /** The protocols nsnet publishes, as IPPROTO numbers (for decoding keys). */
 export const PROTO_NUMBERS = new Map<number, (typeof PROTOS)[number]>(PROTOS.map((p) => [nft.l4protoNumber(p), p]));
+
+/** `ep=<endpoint> nw=<network> peer=<port>`: the comment of a link4/link6 element. */
+export function parseLinkComment(text: string | undefined): { id: string; network: string; peer: string } | undefined {
+  const m = text === undefined ? null : /^ep=(\S+) nw=(\S+) peer=(\S+)$/.exec(text);
+  if (!m || !ID_RE.test(m[1]!) || !ID_RE.test(m[2]!)) return undefined;
+  return { id: m[1]!, network: m[2]!, peer: m[3]! };
+}
+
+/** Reads a link4/link6 element back: the peer's address, protocol and port. */
+export function decodeLinkAddrElement(setName: string, e: nft.NftSetElem): { family: 4 | 6; peerIp: string; proto: (typeof PROTOS)[number]; port: number } | undefined {
+  const k = e.key;
+  const family = setName === SET.link4 ? 4 : setName === SET.link6 ? 6 : undefined;
+  if (k === undefined || family === undefined) return undefined;
+  const alen = family === 4 ? 4 : 16;
+  if (k.length !== 2 * alen + 8) return undefined;
+  const proto = PROTO_NUMBERS.get(k[2 * alen]!);
+  if (proto === undefined) return undefined;
+  return { family, peerIp: bytesToIp(k.subarray(alen, 2 * alen)), proto, port: k.readUInt16BE(2 * alen + 4) };
+}
+
+/** Reads a link_fwd element back (undefined if it is not one nsnet would write). */
+export function decodeLinkElement(e: nft.NftSetElem): { port: string; link: { peer: string; proto: (typeof PROTOS)[number]; port: number } } | undefined {
+  const k = e.key;
+  if (k === undefined || k.length !== 40) return undefined;
+  const name = (b: Buffer): string => {
+    const nul = b.indexOf(0);
+    return b.toString('utf8', 0, nul === -1 ? b.length : nul);
+  };
+  const proto = PROTO_NUMBERS.get(k[32]!);
+  if (proto === undefined) return undefined;
+  return { port: name(k.subarray(0, 16)), link: { peer: name(k.subarray(16, 32)), proto, port: k.readUInt16BE(36) } };
+}
 
 /** Reads a dnat map element back into a mapping (undefined if it is not one nsnet would write). */
 export function decodeDnatElement(mapName: string, e: nft.NftSetElem): PortMapping | undefined {

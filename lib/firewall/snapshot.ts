@@ -14,6 +14,9 @@ import {
   BRIDGE,
   CHAIN,
   decodeDnatElement,
+  decodeLinkAddrElement,
+  decodeLinkElement,
+  parseLinkComment,
   INET,
   networkIdOfChain,
   parseEndpointComment,
@@ -119,6 +122,29 @@ async function readOnce(h: NftHandle, generation: number): Promise<FirewallSnaps
       if (ep === undefined || e.key === undefined) continue;
       const nul = e.key.indexOf(0);
       pubOf(ep).endpoint.port = e.key.toString('utf8', 0, nul === -1 ? e.key.length : nul);
+    }
+  }
+  if (bsets.some((x) => x.name === BR.linkFwd)) {
+    for (const e of await elementsOf(h, BRIDGE, BR.linkFwd)) {
+      const ep = parseEndpointComment(nft.udataComment(e.userdata, ELEM_COMMENT));
+      const d = decodeLinkElement(e);
+      if (ep === undefined || d === undefined) continue;
+      const p = pubOf(ep);
+      p.endpoint.port ??= d.port;
+      (p.endpoint.links ??= []).push(d.link);
+    }
+  }
+  for (const name of [SET.link4, SET.link6]) {
+    if (!setNames.has(name)) continue;
+    for (const e of await elementsOf(h, INET, name)) {
+      const c = parseLinkComment(nft.udataComment(e.userdata, ELEM_COMMENT));
+      const d = decodeLinkAddrElement(name, e);
+      if (c === undefined || d === undefined) continue;
+      const links = (pubOf(c).endpoint.links ??= []);
+      let l = links.find((x) => x.peer === c.peer && x.proto === d.proto && x.port === d.port);
+      if (!l) links.push((l = { peer: c.peer, proto: d.proto, port: d.port }));
+      if (d.family === 4) l.ipv4 = d.peerIp;
+      else l.ipv6 = d.peerIp;
     }
   }
 

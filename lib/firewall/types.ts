@@ -88,6 +88,27 @@ export interface EndpointSpec {
    * the port joins the bridge-family drop set, which is how icc is enforced at layer 2.
    */
   port?: string;
+  /**
+   * Docker's legacy links on an icc=false network: this endpoint may reach each `peer`
+   * (the linked container's bridge port) on the given port, and the peer may answer from
+   * it — nothing else between the two. Stateless, as Docker's link rules are.
+   */
+  links?: LinkAllow[];
+}
+
+/** One exposed port of a linked container that a linking endpoint may reach. */
+export interface LinkAllow {
+  /** The linked container's bridge port (the host end of its veth). */
+  peer: string;
+  proto: Proto;
+  port: number;
+  /**
+   * The linked container's addresses: with br_netfilter on, bridged packets also cross the
+   * inet forward hook, where an icc=off network drops them unless `saddr . daddr . proto .
+   * dport` is in @link4 / @link6.
+   */
+  ipv4?: string;
+  ipv6?: string;
 }
 
 /** An endpoint with its installed mappings: what `publish` records and `reapply` re-installs. */

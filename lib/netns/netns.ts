@@ -169,6 +169,21 @@ export class Netns implements AsyncDisposable {
   }
 
   /**
+   * Runs a command inside the namespace file `file` (a bind mount under /run/netns, a
+   * runtime's own, /proc/PID/ns/net) without opening it here: the helper opens it.
+   */
+  static execAt(file: string, command: string, args: readonly string[] = [], options: ExecOptions = {}): ChildProcess {
+    if (typeof file !== 'string' || !path.isAbsolute(file) || file.includes('\0')) {
+      throw new ValidationError(`namespace path must be absolute, got '${String(file)}'`, { field: 'path', op: 'netnsExec' });
+    }
+    const { etcDir, ...spawnOptions } = options;
+    const helperArgs = ['--netns', file];
+    if (etcDir !== undefined) helperArgs.push('--etc-dir', etcDir);
+    helperArgs.push('--', command, ...args);
+    return spawn(native().execHelperPath, helperArgs, spawnOptions);
+  }
+
+  /**
    * Like `ip netns delete NAME`: unmounts and removes the namespace file. The namespace
    * itself lives on while any process or fd still holds it. Idempotent.
    */

@@ -3,12 +3,16 @@
  * `docker rm` do to the network. Every change is one Transaction under the host-wide
  * lock: a failure at any step leaves no namespace, link, lease or record behind.
  */
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { parseLink } from '../dns/files';
 import { ValidationError } from '../errors';
-import { parsePortSpec, PortConflictError, type PortSpec } from '../firewall';
-import { Netns } from '../netns/netns';
+import { parsePortSpec, PortConflictError, type LinkAllow, type PortSpec, type Proto } from '../firewall';
+import { Netns, type ExecOptions } from '../netns/netns';
+import { validateIp } from '../validate';
 import type { HostContext } from './context';
 import { attachEndpoint, detachEndpoint, leaseEndpoint, plugEndpoint, type EndpointLease } from './endpoint';
+import { etcDirOf, removeFilesOf, writeFilesOf } from './files';
 import { ConflictError, NoSuchObjectError } from './errors';
 import { newId, shortId, validateName } from './ids';
 import { findByRef } from './lookup';
@@ -28,7 +32,15 @@ export interface ContainerCreateOptions {
   ip6?: string;
   mac?: string;
   aliases?: string[];
+  /** Docker's --link 'name[:alias]' (default bridge: hosts entries, and on icc off an allowance for its exposed ports). */
   links?: string[];
+  /** Ports exposed without publishing ('5432', '5432/tcp', '8000-8010/udp'): what a linking container may reach. */
+  expose?: string[];
+  /** --dns: upstream resolvers (forwarded to by the resolver; in resolv.conf on the default bridge). */
+  dns?: string[];
+  /** --dns-search, --dns-option. */
+  dnsSearch?: string[];
+  dnsOptions?: string[];
 }
 
 export interface ConnectOptions {
@@ -52,6 +64,32 @@ function validateStrings(value: unknown, field: string): string[] {
     throw new ValidationError(`${field}: expected a list of non-empty strings`, { field });
   }
   return [...(value as string[])];
+}
+
+function validateDns(value: unknown, field: string): string[] | undefined {
+  if (value === undefined) return undefined;
+  const list = validateStrings(value, field);
+  return list.map((a, i) => validateIp(a, `${field}[${i}]`).address);
+}
+
+function validateWords(value: unknown, field: string): string[] | undefined {
+  if (value === undefined) return undefined;
+  const list = validateStrings(value, field);
+  for (const w of list) if (/\s/.test(w)) throw new ValidationError(`${field}: '${w}' must not contain whitespace`, { field });
+  return list;
+}
+
+/** Elements per link allowance are one per port: a range wider than this is refused. */
+const MAX_EXPOSED_PORTS = 1024;
+
+/** Every port a container exposes: its published container ports (-p, -P) and --expose. */
+export function exposedPorts(c: Pick<ContainerRecord, 'ports' | 'publishAll' | 'expose'>): Array<{ proto: Proto; port: number }> {
+  const out = new Map<string, { proto: Proto; port: number }>();
+  for (const text of [...c.ports, ...c.publishAll, ...(c.expose ?? [])]) {
+    const spec = parsePortSpec(text);
+    for (let p = spec.containerPorts.start; p <= spec.containerPorts.end && out.size < MAX_EXPOSED_PORTS; p++) out.set(`${spec.proto}/${p}`, { proto: spec.proto, port: p });
+  }
+  return [...out.values()];
 }
 
 /** The next free ethN in a container. */
@@ -81,6 +119,20 @@ export class Containers {
     const publishAll = validateStrings(options.publishAll, 'publishAll');
     const aliases = validateStrings(options.aliases, 'aliases');
     const links = validateStrings(options.links, 'links');
+    const expose = validateStrings(options.expose, 'expose');
+    for (const e of expose) {
+      const spec = parsePortSpec(e);
+      if (spec.hostPorts || spec.hostIp) throw new ValidationError(`expose: '${e}' must be a container port like '5432/tcp'`, { field: 'expose' });
+    }
+    const dns = validateDns(options.dns, 'dns');
+    const dnsSearch = validateWords(options.dnsSearch, 'dnsSearch');
+    const dnsOptions = validateWords(options.dnsOptions, 'dnsOptions');
+    for (const l of links) {
+      const { name, alias } = parseLink(l);
+      validateName(name, 'links');
+      validateName(alias, 'links');
+    }
+    if (links.length && mode.mode !== 'bridge' && mode.mode !== 'network') refuse('links', mode.mode);
     if (mode.mode === 'container' || mode.mode === 'host' || mode.mode === 'none') {
       const label = mode.mode === 'container' ? `container:${mode.container}` : mode.mode;
       if (mode.mode === 'container' && (ports.length || publishAll.length)) refuse('ports', label);
@@ -101,8 +153,26 @@ export class Containers {
       const all = await this.ctx.store.containers();
       if (all.some((c) => c.name === name)) throw new ConflictError(`container name ${name} is already in use`, { op: 'containerCreate', target: name });
       if (mode.mode === 'bridge' || mode.mode === 'network') this.checkHostPorts(portSpecs);
+      // A link names an existing container (Docker refuses others).
+      const linked = links.map((l) => {
+        const target = findByRef(all, parseLink(l).name, 'containerCreate');
+        if (!target) throw new NoSuchObjectError('container', parseLink(l).name, 'containerCreate');
+        return target;
+      });
       const id = newId();
-      const base = { id, name, created: new Date().toISOString(), endpoints: [], ports, publishAll, links };
+      const base = {
+        id,
+        name,
+        created: new Date().toISOString(),
+        endpoints: [],
+        ports,
+        publishAll,
+        links,
+        ...(expose.length ? { expose } : {}),
+        ...(dns ? { dns } : {}),
+        ...(dnsSearch ? { dnsSearch } : {}),
+        ...(dnsOptions ? { dnsOptions } : {}),
+      };
 
       if (mode.mode === 'host') {
         const record: ContainerRecord = {
@@ -115,7 +185,7 @@ export class Containers {
           // Docker ignores published ports in host mode, with a warning; we report them.
           ...(ports.length || publishAll.length ? { ignoredPorts: [...ports, ...publishAll] } : {}),
         };
-        await this.ctx.store.saveContainer(record);
+        await this.saveWithFiles(record);
         return record;
       }
 
@@ -131,6 +201,16 @@ export class Containers {
 
       const network =
         mode.mode === 'bridge' ? await this.networks.ensureDefault() : mode.mode === 'network' ? await this.networks.get(mode.network) : undefined;
+      // Legacy links on an icc=off default bridge: the linked containers' exposed ports.
+      const linkAllows: LinkAllow[] = [];
+      if (network?.isDefault && !network.icc) {
+        for (const target of linked) {
+          const peer = target.endpoints.find((e) => e.networkId === network.id);
+          const ipv4 = peer?.ipv4?.split('/')[0];
+          const ipv6 = peer?.ipv6?.split('/')[0];
+          if (peer) for (const p of exposedPorts(target)) linkAllows.push({ peer: peer.hostIfname, ...p, ...(ipv4 ? { ipv4 } : {}), ...(ipv6 ? { ipv6 } : {}) });
+        }
+      }
       const request = {
         ifname: 'eth0',
         aliases,
@@ -139,6 +219,7 @@ export class Containers {
         ...(options.mac !== undefined ? { mac: options.mac } : {}),
         defaultRoute: true,
         ports: portSpecs,
+        ...(linkAllows.length ? { links: linkAllows } : {}),
       };
       return transaction(async (tx) => {
         // The lease names the namespace by path, so both can be made at once.
@@ -162,12 +243,37 @@ export class Containers {
             endpoints,
           };
           await tx.step('record', () => this.ctx.store.saveContainer(record), () => this.ctx.store.deleteContainer(id));
+          await tx.step('files', () => writeFilesOf(this.ctx, record), () => removeFilesOf(this.ctx, id));
           return record;
         } finally {
           ns.close();
         }
       }, this.ctx.faults);
     });
+  }
+
+  /** Saves a record that needs no transaction (host mode) and writes its files; no record if the files fail. */
+  private async saveWithFiles(record: ContainerRecord): Promise<void> {
+    await this.ctx.store.saveContainer(record);
+    try {
+      await writeFilesOf(this.ctx, record);
+    } catch (err) {
+      await this.ctx.store.deleteContainer(record.id);
+      removeFilesOf(this.ctx, record.id);
+      throw err;
+    }
+  }
+
+  /**
+   * Runs a program as a process of the container: inside its network namespace, with the
+   * container's resolv.conf and hosts bound over /etc in a private mount namespace (the
+   * exec helper does both, then execve; Node never forks). Like `docker exec` for the
+   * network part.
+   */
+  exec(ref: string, command: string, args: readonly string[] = [], options: ExecOptions = {}): ChildProcess {
+    const c = findByRef(this.ctx.store.containersSync(), ref, 'containerExec');
+    if (!c) throw new NoSuchObjectError('container', ref, 'containerExec');
+    return Netns.execAt(c.netnsPath, command, args, { etcDir: etcDirOf(this.ctx, c), ...options });
   }
 
   /**
@@ -233,6 +339,7 @@ export class Containers {
           });
           const updated = { ...c, endpoints: [...c.endpoints, ep] };
           await tx.step('record', () => this.ctx.store.saveContainer(updated), () => this.ctx.store.saveContainer(c));
+          await tx.step('files', () => writeFilesOf(this.ctx, updated), () => writeFilesOf(this.ctx, c));
           return ep;
         } finally {
           ns.close();
@@ -249,7 +356,9 @@ export class Containers {
       const ep = c.endpoints.find((e) => e.networkId === network.id);
       if (!ep) throw new NoSuchObjectError('network', `${network.name} (not connected to ${c.name})`, 'containerDisconnect');
       await detachEndpoint(this.ctx, ep);
-      await this.ctx.store.saveContainer({ ...c, endpoints: c.endpoints.filter((e) => e !== ep) });
+      const updated = { ...c, endpoints: c.endpoints.filter((e) => e !== ep) };
+      await this.ctx.store.saveContainer(updated);
+      await writeFilesOf(this.ctx, updated);
     });
   }
 
@@ -274,9 +383,12 @@ export class Containers {
       if (sharers.length) {
         const [heir, ...rest] = sharers;
         const { sharesWith: _unused, ...heirRest } = heir!;
-        await this.ctx.store.saveContainer({ ...heirRest, mode: c.mode, ownsNetns: c.ownsNetns, endpoints: c.endpoints });
+        const heirRecord: ContainerRecord = { ...heirRest, mode: c.mode, ownsNetns: c.ownsNetns, endpoints: c.endpoints };
+        await this.ctx.store.saveContainer(heirRecord);
         for (const o of rest) await this.ctx.store.saveContainer({ ...o, sharesWith: heir!.id });
         await this.ctx.store.deleteContainer(c.id);
+        await writeFilesOf(this.ctx, heirRecord);
+        removeFilesOf(this.ctx, c.id);
         return;
       }
       await this.teardown(c);
@@ -317,6 +429,7 @@ export class Containers {
       const failed = unmounted.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
       for (const c of doomed) await this.ctx.store.deleteContainer(c.id);
+      for (const c of doomed) removeFilesOf(this.ctx, c.id);
       return new Set(doomed.filter((c) => c.ownsNetns).flatMap((c) => c.endpoints.map((e) => e.hostIfname)));
     });
     if (!options.wait || hostEnds.size === 0) return;
@@ -333,6 +446,7 @@ export class Containers {
     // By the recorded path: after a forced remove, an heir owns a namespace named after another ID.
     if (c.ownsNetns) await Netns.deleteByName(path.basename(c.netnsPath), path.dirname(c.netnsPath));
     await this.ctx.store.deleteContainer(c.id);
+    removeFilesOf(this.ctx, c.id);
   }
 
   /** Like `docker ps` for the network part. */

@@ -18,6 +18,14 @@ export interface DefaultBridgeOptions {
   mtu?: number;
 }
 
+/** The host's own name-resolution files, which containers' files are derived from. */
+export interface HostDnsFiles {
+  /** The host's resolv.conf (/etc/resolv.conf by default). */
+  resolvConf: string;
+  /** The host's hosts file, copied for host-mode containers (/etc/hosts by default). */
+  hosts: string;
+}
+
 export interface HostContext {
   /** The namespace playing the host: where bridges, host veth ends and rules live. */
   hostNs: Netns;
@@ -29,6 +37,9 @@ export interface HostContext {
   /** Where nsnet's own container namespaces are bind-mounted (iproute2's /run/netns by default). */
   netnsDir: string;
   defaultBridge: Required<Pick<DefaultBridgeOptions, 'name'>> & DefaultBridgeOptions;
+  dnsFiles: HostDnsFiles;
+  /** Resolvers started by this Host: told to sync when a network is created or removed. */
+  resolvers: Set<{ sync(): Promise<void> }>;
   /** Tests: fail a chosen step of the next setup (see transaction.ts). */
   faults?: FaultInjector;
 }

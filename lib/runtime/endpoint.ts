@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { isNotFound } from '../errors';
-import type { PortInput, PortMapping } from '../firewall';
+import type { LinkAllow, PortInput, PortMapping } from '../firewall';
 import { netnsIdentity, type Allocation } from '../ipam';
 import type { Netns } from '../netns/netns';
 import { RtnlBatch } from '../rtnl/batch';
@@ -26,6 +26,8 @@ export interface EndpointRequest {
   defaultRoute: boolean;
   /** Ports to publish to this endpoint (-p / -P), already validated. */
   ports?: PortInput[];
+  /** Linked containers' exposed ports this endpoint may reach on an icc=off network. */
+  links?: LinkAllow[];
 }
 
 /**
@@ -119,11 +121,16 @@ export async function plugEndpoint(
   // others only when they publish something. The firewall matches the port by name, so
   // its batch need not wait for the container end's configuration.
   const ports = request.ports ?? [];
+  const links = network.icc ? [] : request.links ?? [];
   const publish = (): Promise<PortMapping[]> =>
     ports.length || !network.icc
       ? tx.step(
           'publish',
-          () => ctx.firewall.publish({ id, network: network.id, port: hostIfname, ...(v4 ? { ipv4: v4 } : {}), ...(v6 ? { ipv6: v6 } : {}) }, ports),
+          () =>
+            ctx.firewall.publish(
+              { id, network: network.id, port: hostIfname, ...(v4 ? { ipv4: v4 } : {}), ...(v6 ? { ipv6: v6 } : {}), ...(links.length ? { links } : {}) },
+              ports,
+            ),
           () => ctx.firewall.unpublish(id).then(() => undefined),
         )
       : Promise.resolve([]);
@@ -140,6 +147,7 @@ export async function plugEndpoint(
     ...(request.ip ? { staticIp: request.ip } : {}),
     ...(request.ip6 ? { staticIp6: request.ip6 } : {}),
     ...(published.length ? { published } : {}),
+    ...(links.length ? { links } : {}),
   };
 }
 

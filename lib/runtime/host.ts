@@ -4,11 +4,14 @@
  * and undoes it exactly. A new Host.open on the same state directory sees everything an
  * earlier process made.
  */
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { Firewall } from '../firewall';
+import { DnsResolver, type DnsResolverOptions } from '../dns/resolver';
 import { Ipam, type IpamOptions } from '../ipam';
-import { Netns, NETNS_RUN_DIR } from '../netns/netns';
+import { Netns, NETNS_RUN_DIR, type ExecOptions } from '../netns/netns';
 import type { DefaultBridgeOptions, HostContext } from './context';
+import { etcDirOf } from './files';
 import { Containers, type ConnectOptions, type ContainerCreateOptions } from './containers';
 import { inspectContainer, inspectNetwork, type DockerNetworkInspect, type DockerNetworkSettings } from './inspect';
 import { Networks, type Network, type NetworkCreateOptions } from './networks';
@@ -26,6 +29,10 @@ export interface HostOptions {
   netnsDir?: string;
   defaultBridge?: DefaultBridgeOptions;
   ipam?: IpamOptions;
+  /** The host's resolv.conf, read for containers' resolv.conf and the resolver's upstreams (/etc/resolv.conf). */
+  resolvConf?: string;
+  /** The host's hosts file, copied for host-mode containers (/etc/hosts). */
+  hostsFile?: string;
   /** Tests only: fail a chosen step of setups (see transaction.ts). */
   faults?: FaultInjector;
 }
@@ -53,6 +60,13 @@ export class Host {
     get(ref: string): Promise<ContainerRecord>;
     /** The NetworkSettings part of `docker inspect`. */
     inspect(ref: string): Promise<DockerNetworkSettings>;
+    /**
+     * Starts a program as a process of the container (its namespace, its resolv.conf and
+     * hosts over /etc): like `docker exec` for the network part.
+     */
+    exec(ref: string, command: string, args?: readonly string[], options?: ExecOptions): ChildProcess;
+    /** The directory of the container's resolv.conf and hosts (bound over /etc by exec). */
+    etcDir(ref: string): Promise<string>;
   };
 
   private readonly containerManager: Containers;
@@ -83,6 +97,8 @@ export class Host {
       disconnect: (c, n) => containers.disconnect(c, n),
       remove: (ref, o) => containers.remove(ref, o),
       removeMany: (refs, o) => containers.removeMany(refs, o),
+      exec: (ref, cmd, args, o) => containers.exec(ref, cmd, args, o),
+      etcDir: async (ref) => etcDirOf(ctx, await containers.get(ref)),
       list: () => containers.list(),
       get: (ref) => containers.get(ref),
       inspect: async (ref) => {
@@ -107,6 +123,8 @@ export class Host {
         store,
         netnsDir: options.netnsDir ?? NETNS_RUN_DIR,
         defaultBridge: { name: 'nsnet0', ...options.defaultBridge },
+        resolvers: new Set(),
+        dnsFiles: { resolvConf: options.resolvConf ?? '/etc/resolv.conf', hosts: options.hostsFile ?? '/etc/hosts' },
         ...(options.faults ? { faults: options.faults } : {}),
       };
       return new Host(ctx);
@@ -126,6 +144,23 @@ export class Host {
     return reconcile(this.ctx, this.containerManager, live);
   }
 
+  /**
+   * Starts the embedded resolver of this host's user-defined networks in this process
+   * (see lib/dns/resolver.ts): it listens on their gateways in the host namespace and
+   * follows network creation and removal made through this Host at once. Closed with
+   * the Host. A separate process can run one instead: runDnsDaemon.
+   */
+  async startDns(options: Omit<DnsResolverOptions, 'stateDir' | 'netns'> = {}): Promise<DnsResolver> {
+    const r = await DnsResolver.start({ resolvConf: this.ctx.dnsFiles.resolvConf, ...options, stateDir: this.ctx.store.dir, netns: this.ctx.hostNs });
+    this.ctx.resolvers.add(r);
+    const close = r.close.bind(r);
+    r.close = async () => {
+      this.ctx.resolvers.delete(r);
+      await close();
+    };
+    return r;
+  }
+
   /** The namespace playing the host. */
   get netns(): Netns {
     return this.ctx.hostNs;
@@ -138,6 +173,7 @@ export class Host {
   }
 
   async close(): Promise<void> {
+    for (const r of [...this.ctx.resolvers]) await (r as DnsResolver).close();
     this.ctx.firewall.close();
     this.ctx.hostNs.close();
   }

@@ -4,11 +4,12 @@
  * gateway addresses, and a record in the state directory. Creation runs in a
  * Transaction, so a failure at any step leaves none of the three behind.
  */
+import { randomBytes } from 'node:crypto';
 import { ValidationError } from '../errors';
 import { enableForwarding } from '../firewall';
 import { hostRoutes, type NetworkRecord as IpamNetwork, type SubnetSpec } from '../ipam';
 import { RtnlBatch } from '../rtnl/batch';
-import { validateIfName, validateMtu } from '../validate';
+import { validateIfName, validateIp, validateMtu } from '../validate';
 import type { HostContext } from './context';
 import { ConflictError, NoSuchObjectError } from './errors';
 import { bridgeName, newId, validateName } from './ids';
@@ -37,6 +38,8 @@ export interface NetworkCreateOptions {
   /** Outbound masquerade (default true). */
   masquerade?: boolean;
   mtu?: number;
+  /** Upstream resolvers for names the resolver does not know, for this network's containers (podman's --dns). */
+  dns?: string[];
   /** The Linux bridge's name; 'br-' + 12 hex of the ID by default. */
   bridgeName?: string;
   labels?: Record<string, string>;
@@ -79,6 +82,10 @@ function normalise(opts: NetworkCreateOptions): NetworkCreateOptions {
   for (const [k, v] of Object.entries(out.labels ?? {})) {
     if (typeof v !== 'string') throw new ValidationError(`labels.${k}: must be a string`, { field: `labels.${k}` });
   }
+  if (out.dns !== undefined) {
+    if (!Array.isArray(out.dns)) throw new ValidationError('dns: expected a list of addresses', { field: 'dns' });
+    out.dns = out.dns.map((a, i) => validateIp(a, `dns[${i}]`).address);
+  }
   if (out.subnet6 !== undefined && out.ipv6 === false) throw new ValidationError('subnet6: given with ipv6 false', { field: 'subnet6' });
   return out;
 }
@@ -94,11 +101,29 @@ function subnetSpecs(o: NetworkCreateOptions): SubnetSpec[] {
   return specs;
 }
 
+/** A random locally administered unicast MAC (02:…). */
+function bridgeMac(): string {
+  const b = randomBytes(6);
+  b[0] = (b[0]! & 0xfc) | 0x02;
+  return [...b].map((x) => x.toString(16).padStart(2, '0')).join(':');
+}
+
 export class Networks {
   constructor(private readonly ctx: HostContext) {}
 
   /** Like `docker network create`. */
   async create(options: NetworkCreateOptions): Promise<Network> {
+    const created = await this.createLocked(options);
+    await this.notifyResolvers();
+    return created;
+  }
+
+  /** Resolvers of this Host open (or close) their listeners now, not on their next timer. */
+  private async notifyResolvers(): Promise<void> {
+    for (const r of this.ctx.resolvers) await r.sync();
+  }
+
+  private async createLocked(options: NetworkCreateOptions): Promise<Network> {
     const o = normalise(options);
     return this.ctx.store.locked(async () => {
       const existing = await this.ctx.store.networks();
@@ -122,6 +147,7 @@ export class Networks {
         masquerade: o.masquerade ?? true,
         enableIPv6: o.ipv6 ?? o.subnet6 !== undefined,
         ...(o.mtu !== undefined ? { mtu: o.mtu } : {}),
+        ...(o.dns?.length ? { dns: o.dns } : {}),
         labels: { ...o.labels },
         options: { ...o.options },
       }, subnetSpecs(o));
@@ -166,9 +192,13 @@ export class Networks {
           ),
         () => ctx.ipam.deleteNetwork(config.id, { force: true }).then(() => undefined),
       );
+      // A fixed MAC, as Docker gives its bridges: without one the kernel makes the bridge's
+      // MAC the lowest of its ports', so it changes as containers come and go, and
+      // containers keep sending to the gateway's old MAC (now a port's) until their ARP
+      // entry expires — queries to the resolver on the gateway were lost that way.
       const br = await tx.step(
         'bridge',
-        () => ctx.rtnl.linkAdd({ kind: 'bridge', name: config.bridge, up: true, ...(config.mtu !== undefined ? { mtu: config.mtu } : {}) }),
+        () => ctx.rtnl.linkAdd({ kind: 'bridge', name: config.bridge, up: true, mac: bridgeMac(), ...(config.mtu !== undefined ? { mtu: config.mtu } : {}) }),
         (link) => ctx.rtnl.linkDel(link.index),
       );
       await tx.step('gateway addresses', () => {
@@ -240,6 +270,7 @@ export class Networks {
       }
       await this.destroy(config);
     });
+    await this.notifyResolvers();
   }
 
   /** Tears down a network's kernel objects, IPAM network and record. Idempotent. */

@@ -42,7 +42,7 @@ export async function desiredFirewall(ctx: HostContext, networks: readonly Netwo
       const ipv4 = ep.ipv4?.split('/')[0];
       const ipv6 = ep.ipv6?.split('/')[0];
       publications.push({
-        endpoint: { id: ep.id, network: ep.networkId, port: ep.hostIfname, ...(ipv4 ? { ipv4 } : {}), ...(ipv6 ? { ipv6 } : {}) },
+        endpoint: { id: ep.id, network: ep.networkId, port: ep.hostIfname, ...(ipv4 ? { ipv4 } : {}), ...(ipv6 ? { ipv6 } : {}), ...(ep.links?.length && !net.icc ? { links: ep.links } : {}) },
         mappings: [...(ep.published ?? [])],
       });
     }
@@ -54,7 +54,7 @@ export async function desiredFirewall(ctx: HostContext, networks: readonly Netwo
 function canonical(state: { networks: ReadonlyArray<{ id: string; bridge: string; subnets: readonly string[] }>; publications: readonly Publication[] }): string {
   const networks = state.networks.map((n) => `${n.id} ${n.bridge} ${[...n.subnets].sort().join(',')}`).sort();
   const pubs = state.publications
-    .map((p) => `${p.endpoint.id} ${p.mappings.map((m) => `${m.family}/${m.proto}/${m.hostIp ?? '*'}:${m.hostPort}>${m.containerIp}:${m.containerPort}`).sort().join(',')}`)
+    .map((p) => `${p.endpoint.id} ${(p.endpoint.links ?? []).map((l) => `${l.peer}/${l.proto}/${l.port}/${l.ipv4 ?? ''}/${l.ipv6 ?? ''}`).sort().join(',')} ${p.mappings.map((m) => `${m.family}/${m.proto}/${m.hostIp ?? '*'}:${m.hostPort}>${m.containerIp}:${m.containerPort}`).sort().join(',')}`)
     .sort();
   return JSON.stringify({ networks, pubs });
 }

@@ -1,4 +1,4 @@
-import type { PortMapping } from '../firewall';
+import type { LinkAllow, PortMapping } from '../firewall';
 
 /**
  * What the runtime keeps in its state directory: only what the kernel cannot tell (which
@@ -24,6 +24,8 @@ export interface NetworkConfig {
   masquerade: boolean;
   enableIPv6: boolean;
   mtu?: number;
+  /** Upstream resolvers for names the network's resolver does not know (podman's --dns on a network). */
+  dns?: string[];
   labels: Record<string, string>;
   options: Record<string, string>;
 }
@@ -48,6 +50,8 @@ export interface EndpointRecord {
   staticIp6?: string;
   /** What the firewall published to this endpoint, host ports chosen by -P included. */
   published?: PortMapping[];
+  /** On an icc=off default bridge: the linked containers' exposed ports this endpoint may reach. */
+  links?: LinkAllow[];
 }
 
 export type ContainerMode = 'bridge' | 'host' | 'none' | 'container' | 'network';
@@ -70,6 +74,13 @@ export interface ContainerRecord {
   publishAll: string[];
   /** Docker's --link 'name:alias'. */
   links: string[];
+  /** Ports the container exposes without publishing them (Docker's EXPOSE / --expose). */
+  expose?: string[];
+  /** --dns: upstream resolvers (forwarded to by the resolver, or written to resolv.conf on the default bridge). */
+  dns?: string[];
+  /** --dns-search and --dns-option: replace the host's search list and options. */
+  dnsSearch?: string[];
+  dnsOptions?: string[];
   /** Host mode ignores ports: they are reported here, as Docker warns. */
   ignoredPorts?: string[];
 }

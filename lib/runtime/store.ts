@@ -90,12 +90,13 @@ export class RuntimeStore {
   private async readAll<T>(kind: Kind): Promise<T[]> {
     const listing = this.holding ? this.listings.get(kind) : undefined;
     if (listing) return [...listing.values()] as T[];
-    const scanned = await this.scan<T>(kind);
+    const scanned = this.readAllSync<T>(kind);
     if (this.holding) this.listings.set(kind, new Map(scanned.map((r) => [(r as { id: string }).id, r])));
     return scanned;
   }
 
-  private async scan<T>(kind: Kind): Promise<T[]> {
+  /** Every record of a kind from the files, re-parsing only files that changed. */
+  private readAllSync<T>(kind: Kind): T[] {
     const dir = path.join(this.dir, kind);
     const names = fsSync.readdirSync(dir).filter((n) => n.endsWith('.json')).sort();
     const out: T[] = [];
@@ -127,6 +128,15 @@ export class RuntimeStore {
 
   containers(): Promise<ContainerRecord[]> {
     return this.readAll<ContainerRecord>('containers');
+  }
+
+  /** The same reads without a Promise (exec and the resolver's per-query view need them synchronously). */
+  containersSync(): ContainerRecord[] {
+    return this.readAllSync<ContainerRecord>('containers');
+  }
+
+  networksSync(): NetworkConfig[] {
+    return this.readAllSync<NetworkConfig>('networks');
   }
 
   saveNetwork(n: NetworkConfig): Promise<void> {

@@ -205,13 +205,13 @@ describe('cli: end to end (integration)', function () {
   });
 
   // Held before a step with steps after it, the setup's own transaction rolls back; held
-  // before the last step ('record'), the setup completes and run removes it again.
+  // before the last step ('files'), the setup completes and run removes it again.
   const rolledBack = /nsnet: error: interrupted by SIGINT before step '[^']+': setup rolled back/;
   const removedAgain = /nsnet: error: interrupted by SIGINT: container half removed again/;
   for (const [what, args, step, says] of [
     ['run', ['run', '--name', 'half', '--network', 'app', '-p', '8084:80', '--', 'true'], 'veth', rolledBack],
     ['run -d', ['run', '-d', '--name', 'half', '--network', 'app', '-p', '8084:80', '--', 'sleep', '600'], 'configure', rolledBack],
-    ['run', ['run', '--name', 'half', '--network', 'app', '-p', '8084:80', '--', 'true'], 'record', removedAgain],
+    ['run', ['run', '--name', 'half', '--network', 'app', '-p', '8084:80', '--', 'true'], 'files', removedAgain],
     ['network create', ['network', 'create', '--subnet', '203.0.113.128/25', 'half'], 'bridge', rolledBack],
   ] as const) {
     it(`SIGINT during ${what}'s setup (held before step '${step}') rolls it back: exit 130, nothing left`, async () => {

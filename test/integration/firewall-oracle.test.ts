@@ -21,6 +21,8 @@ add map inet nsnet dnat4 { type ipv4_addr . inet_proto . inet_service : ipv4_add
 add map inet nsnet dnat4_any { type inet_proto . inet_service : ipv4_addr . inet_service; }
 add map inet nsnet dnat6 { type ipv6_addr . inet_proto . inet_service : ipv6_addr . inet_service; }
 add map inet nsnet dnat6_any { type inet_proto . inet_service : ipv6_addr . inet_service; }
+add set inet nsnet link4 { type ipv4_addr . ipv4_addr . inet_proto . inet_service; }
+add set inet nsnet link6 { type ipv6_addr . ipv6_addr . inet_proto . inet_service; }
 add chain inet nsnet user
 add chain inet nsnet guard { type filter hook prerouting priority raw; policy accept; }
 add chain inet nsnet prerouting { type nat hook prerouting priority dstnat; policy accept; }
@@ -30,6 +32,8 @@ add chain inet nsnet forward { type filter hook forward priority filter; policy 
 add chain inet nsnet postrouting { type nat hook postrouting priority srcnat; policy accept; }
 add table bridge nsnet
 add set bridge nsnet icc_off { type ifname; }
+add set bridge nsnet link_fwd { type ifname . ifname . inet_proto . inet_service; }
+add set bridge nsnet link_rev { type ifname . ifname . inet_proto . inet_service; }
 add chain bridge nsnet forward { type filter hook forward priority filter; policy accept; }
 add rule inet nsnet guard iifname != "lo" ip daddr 127.0.0.0/8 drop
 add rule inet nsnet guard iifname != "lo" ip saddr 127.0.0.0/8 drop
@@ -41,10 +45,15 @@ add rule inet nsnet publish ip6 daddr ::1 return
 add rule inet nsnet publish dnat ip6 to ip6 daddr . meta l4proto . th dport map @dnat6
 add rule inet nsnet publish meta nfproto ipv6 dnat ip6 to meta l4proto . th dport map @dnat6_any
 add rule inet nsnet forward jump user
+add rule inet nsnet forward ip saddr . ip daddr . meta l4proto . th dport @link4 accept
+add rule inet nsnet forward ip6 saddr . ip6 daddr . meta l4proto . th dport @link6 accept
 add rule inet nsnet forward iifname vmap @fwd_in
 add rule inet nsnet forward oifname vmap @fwd_out
 add rule inet nsnet postrouting oifname @bridges ip saddr 127.0.0.0/8 masquerade
 add rule inet nsnet postrouting iifname vmap @post
+add rule bridge nsnet forward meta protocol arp accept
+add rule bridge nsnet forward iifname . oifname . meta l4proto . th dport @link_fwd accept
+add rule bridge nsnet forward iifname . oifname . meta l4proto . th sport @link_rev accept
 add rule bridge nsnet forward iifname @icc_off drop
 add rule bridge nsnet forward oifname @icc_off drop
 `;
@@ -128,6 +137,26 @@ add element bridge nsnet icc_off { "vb2" comment "ep=e2 nw=b" }
 `,
 };
 
+/** A legacy link on the icc=off network: e3 may reach e2's exposed 5432/tcp and 53/udp. */
+const E3 = {
+  endpoint: {
+    id: 'e3',
+    network: 'b',
+    ipv4: '198.51.100.67',
+    port: 'vb3',
+    links: [
+      { peer: 'vb2', proto: 'tcp' as const, port: 5432, ipv4: '198.51.100.66' },
+      { peer: 'vb2', proto: 'udp' as const, port: 53, ipv4: '198.51.100.66' },
+    ],
+  },
+  text: `
+add element bridge nsnet icc_off { "vb3" comment "ep=e3 nw=b" }
+add element bridge nsnet link_fwd { "vb3" . "vb2" . tcp . 5432 comment "ep=e3 nw=b", "vb3" . "vb2" . udp . 53 comment "ep=e3 nw=b" }
+add element bridge nsnet link_rev { "vb2" . "vb3" . tcp . 5432 comment "ep=e3 nw=b", "vb2" . "vb3" . udp . 53 comment "ep=e3 nw=b" }
+add element inet nsnet link4 { 198.51.100.67 . 198.51.100.66 . tcp . 5432 comment "ep=e3 nw=b peer=vb2", 198.51.100.67 . 198.51.100.66 . udp . 53 comment "ep=e3 nw=b peer=vb2" }
+`,
+};
+
 describe('Firewall: rule shapes equal what nft -f installs (integration)', function () {
   requireSandbox();
   let ours: Netns;
@@ -200,6 +229,20 @@ describe('Firewall: rule shapes equal what nft -f installs (integration)', funct
     } finally {
       fresh.close();
     }
+  });
+
+  it('links on an icc=off network: both directions keyed on the bridge ports, read back by snapshot, gone with unpublish', async () => {
+    await fw.ensureBase();
+    await fw.addNetwork(NET_B.spec);
+    await fw.publish(E2.endpoint, E2.ports);
+    await fw.publish(E3.endpoint, []);
+    expectSameAs(BASE + NET_B.text + E2.text + E3.text);
+    const snap = await fw.snapshot();
+    expect(snap.complete).to.equal(true);
+    expect(snap.publications.find((p) => p.endpoint.id === 'e3')!.endpoint.links).to.have.deep.members(E3.endpoint.links);
+    expect(await fw.unpublish('e3')).to.equal(true);
+    nftIn(theirs, ['flush', 'ruleset']);
+    expectSameAs(BASE + NET_B.text + E2.text);
   });
 
   it('removals: unpublish, then removeNetwork (with its endpoints), leave exactly the rest', async () => {

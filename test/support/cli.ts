@@ -98,7 +98,8 @@ function files(dir: string): string[] {
 export function residue(w: CliWorld): Record<string, unknown> {
   const links = ipJson<Array<{ ifname: string }>>('-n', w.host.name!, 'link').map((l) => l.ifname).sort();
   const addrs = ipJson<Array<{ ifname: string; addr_info: Array<{ local: string; prefixlen: number }> }>>('-n', w.host.name!, 'addr')
-    .map((a) => `${a.ifname} ${a.addr_info.map((i) => `${i.local}/${i.prefixlen}`).sort().join(',')}`)
+    // Link-local addresses are the kernel's (a bridge gets one once a port brings it up), not nsnet's.
+    .map((a) => `${a.ifname} ${a.addr_info.filter((i) => !i.local.startsWith('fe80:')).map((i) => `${i.local}/${i.prefixlen}`).sort().join(',')}`)
     .sort();
   return {
     links,
