@@ -2,28 +2,38 @@
 // routes of N bridge-mode containers, with raw rtnetlink from one single-threaded
 // process. No firewall: the published port and the masquerade are not part of the floor.
 //
-// Usage: compare [--keep] NETNS_PREFIX BRIDGE GATEWAY/PREFIXLEN FIRST_ADDRESS N
-//   e.g. compare cmpc cmpbr0 10.88.0.1/16 10.88.0.2 50
+// Usage: compare setup NETNS_PREFIX BRIDGE GATEWAY/PREFIXLEN FIRST_ADDRESS N
+//        compare teardown
+//   e.g. compare setup cmpc cmpbr0 10.88.0.1/16 10.88.0.2 50; …verify…; compare teardown
 // The container namespaces NETNS_PREFIX0 … NETNS_PREFIX<N-1> must exist in /run/netns
 // (the harness makes them before timing, as a runtime would). Untimed, first: the bridge
-// BRIDGE with GATEWAY on it, up. Then, timed, per container i:
+// BRIDGE with GATEWAY on it, up, and IPv4 forwarding on. Then, timed, per container i:
 //   open its namespace; a netlink socket inside it; one RTM_NEWLINK creating the veth
 //   pair, host end cmpf<i> enslaved to the bridge and up, the peer created inside the
 //   namespace as eth0; inside: lo up, eth0's index, eth0 up, address FIRST_ADDRESS+i, a
 //   default route via the gateway.
-// Teardown, timed: every host end was created in one link group, so one RTM_DELLINK with
-// IFLA_GROUP deletes them all in one unregister batch (what `ip link delete group G`
-// does), the cheapest bulk teardown the kernel offers. The bridge stays, as with the
-// other tools; --keep skips teardown.
+// Teardown, timed, a separate run (so the harness can verify the setup in between):
+// every host end was created in one link group, so one RTM_DELLINK with IFLA_GROUP
+// deletes them all in one unregister batch (what `ip link delete group G` does), the
+// cheapest bulk teardown the kernel offers. The bridge stays, as with the other tools.
 //
 // Refuses to run outside scripts/sandbox. Prints one JSON line:
-// {"n":N,"setupMs":..,"teardownMs":..,"eachMs":[per-container setup ms…]}.
+// setup: {"n":N,"setupMs":..,"eachMs":[per-container setup ms…]}; teardown: {"teardownMs":..}.
 
 #define FLOOR_PROG "compare"
 #include "nl.h"
 
 #define MAX_N 60000    // host ends are cmpf%07lx; addresses must stay inside a /16
 #define LINK_GROUP 4242 // the host ends' link group (IFLA_GROUP), for the bulk delete
+
+// Untimed, with the bridge: `sysctl -w net.ipv4.ip_forward=1` in this namespace (every
+// tool's network setup does it; the harness's TCP check goes through the host).
+static void ip_forward_on(void) {
+  int fd = open("/proc/sys/net/ipv4/ip_forward", O_WRONLY | O_CLOEXEC);
+  if (fd < 0) die("open ip_forward");
+  if (write(fd, "1\n", 2) != 2) die("write ip_forward");
+  close(fd);
+}
 
 // Untimed: `ip link add BRIDGE type bridge up` and `ip addr add GATEWAY dev BRIDGE`.
 static int bridge_add(int fd, const char *name, const char *gateway, int prefix) {
@@ -81,30 +91,37 @@ static long parse_n(const char *s) {
 }
 
 int main(int argc, char **argv) {
-  int keep = 0, ai = 1;
-  if (ai < argc && strcmp(argv[ai], "--keep") == 0) keep = 1, ai++;
-  if (argc - ai != 5) fail("usage: compare [--keep] NETNS_PREFIX BRIDGE GATEWAY/PREFIXLEN FIRST_ADDRESS N");
-  const char *prefix = argv[ai], *bridge = argv[ai + 1];
+  // The harness has made the client link (cmpup0) here before us: allow links named cmp*.
+  require_sandbox("cmp");
+  if (argc == 2 && strcmp(argv[1], "teardown") == 0) {
+    int host_nl = nl_open();
+    double t0 = now_ms();
+    group_del(host_nl);
+    printf("{\"teardownMs\":%.3f}\n", now_ms() - t0);
+    close(host_nl);
+    return 0;
+  }
+  if (argc != 7 || strcmp(argv[1], "setup") != 0)
+    fail("usage: compare setup NETNS_PREFIX BRIDGE GATEWAY/PREFIXLEN FIRST_ADDRESS N | compare teardown");
+  const char *prefix = argv[2], *bridge = argv[3];
   char gateway[INET_ADDRSTRLEN];
-  const char *slash = strchr(argv[ai + 2], '/');
-  if (!slash || (size_t)(slash - argv[ai + 2]) >= sizeof(gateway)) fail("GATEWAY must be ADDRESS/PREFIXLEN");
-  memcpy(gateway, argv[ai + 2], (size_t)(slash - argv[ai + 2]));
-  gateway[slash - argv[ai + 2]] = '\0';
+  const char *slash = strchr(argv[4], '/');
+  if (!slash || (size_t)(slash - argv[4]) >= sizeof(gateway)) fail("GATEWAY must be ADDRESS/PREFIXLEN");
+  memcpy(gateway, argv[4], (size_t)(slash - argv[4]));
+  gateway[slash - argv[4]] = '\0';
   int plen = atoi(slash + 1);
   if (plen < 8 || plen > 30) fail("PREFIXLEN must be in 8..30");
   struct in_addr first;
-  if (inet_pton(AF_INET, argv[ai + 3], &first) != 1) fail("FIRST_ADDRESS must be an IPv4 address");
-  long n = parse_n(argv[ai + 4]);
+  if (inet_pton(AF_INET, argv[5], &first) != 1) fail("FIRST_ADDRESS must be an IPv4 address");
+  long n = parse_n(argv[6]);
   if (strlen(prefix) > 40) fail("NETNS_PREFIX too long");
-
-  // The harness has made the client link (cmpup0) here before us: allow links named cmp*.
-  require_sandbox("cmp");
   raise_nofile(64);
 
   int orig_ns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
   if (orig_ns < 0) die("open original netns");
   int host_nl = nl_open();
   int br = bridge_add(host_nl, bridge, gateway, plen);
+  ip_forward_on();
 
   double *each = calloc((size_t)n, sizeof(*each));
   if (!each) die("calloc");
@@ -138,16 +155,7 @@ int main(int argc, char **argv) {
   }
   double setup = now_ms() - t0;
 
-  double td = -1;
-  if (!keep) {
-    t0 = now_ms();
-    group_del(host_nl);
-    td = now_ms() - t0;
-  }
-
-  printf("{\"n\":%ld,\"setupMs\":%.3f,\"teardownMs\":", n, setup);
-  if (keep) printf("null"); else printf("%.3f", td);
-  printf(",\"eachMs\":[");
+  printf("{\"n\":%ld,\"setupMs\":%.3f,\"eachMs\":[", n, setup);
   for (long i = 0; i < n; i++) printf("%s%.4f", i ? "," : "", each[i]);
   printf("]}\n");
   free(each);
