@@ -176,6 +176,7 @@ export async function benchCompare(options: CompareOptions): Promise<CompareRepo
     if (over.length) skipped.push(`${name} at N=${over.join(', ')} (capped at N=${options.peerMaxN}: one process per container makes it take minutes)`);
   }
 
+  for (const s of skipped) log(`compare: skipping ${s}`);
   const trials: TrialResult[] = [];
   const loadAverage = os.loadavg();
   for (let rep = 0; rep < options.reps; rep++) {
