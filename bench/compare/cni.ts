@@ -57,7 +57,7 @@ export class CniError extends Error {
 }
 
 /** The config one plugin gets on stdin (spec: "Deriving execution configuration from the network configuration"). */
-function pluginInput(list: CniConfList, plugin: CniPluginConf, rt: CniRuntime, prevResult: unknown): string {
+export function cniPluginInput(list: CniConfList, plugin: CniPluginConf, rt: CniRuntime, prevResult: unknown): string {
   const { capabilities, ...rest } = plugin;
   const conf: Record<string, unknown> = { ...rest, name: list.name, cniVersion: list.cniVersion };
   const runtimeConfig: Record<string, unknown> = {};
@@ -78,7 +78,7 @@ function execPlugin(binDir: string, command: 'ADD' | 'DEL', list: CniConfList, p
     CNI_IFNAME: rt.ifname,
     CNI_PATH: binDir,
   };
-  const r = spawnSync(path.join(binDir, plugin.type), [], { input: pluginInput(list, plugin, rt, prevResult), env, encoding: 'utf8' });
+  const r = spawnSync(path.join(binDir, plugin.type), [], { input: cniPluginInput(list, plugin, rt, prevResult), env, encoding: 'utf8' });
   if (r.status !== 0) {
     // Spec: on failure the plugin prints {"code", "msg", "details"} on stdout.
     let detail = (r.stderr || r.stdout || '').trim();

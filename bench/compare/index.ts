@@ -8,9 +8,11 @@
  * figures go to bench/results/latest.json.
  *
  * Usage (inside the sandbox): node dist/bench/compare [--quick] [--reps R] [--sizes 1,50]
- *   [--tools nsnet,cni] [--peer-max-n N] [--settle-ms MS] [--json FILE]
- * `--peer-max-n` caps N for netavark and CNI (one process per container is slow; the
- * cap is printed under the table).
+ *   [--tools nsnet,cni] [--peer-max-n N|none] [--peer-reps-from N:R|all] [--settle-ms MS] [--json FILE]
+ * `--peer-max-n N|none` caps N for netavark and CNI, and `--peer-reps-from N:R|all` runs
+ * them only R repetitions from N up (one process per container takes minutes at N = 200
+ * on a small machine; both limits are printed under the table). Defaults: N = 1, 50, 200,
+ * 500, 3 repetitions, peers up to N = 200 with 1 repetition there; --quick: N = 1, 50.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,7 +20,7 @@ import path from 'node:path';
 import { Netns } from '../../lib';
 import { buildFloor, median, requireSandbox, settle } from '../support/floor';
 import { makeTool } from './tools';
-import { TOOL_NAMES, type ToolName, type TrialResult } from './workload';
+import { growthOf, TOOL_NAMES, type ToolName, type TrialResult } from './workload';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const PEERS: readonly ToolName[] = ['netavark', 'cni'];
@@ -29,6 +31,8 @@ export interface CompareOptions {
   tools?: readonly ToolName[];
   /** netavark and CNI run only up to this N. */
   peerMaxN?: number;
+  /** From this N up, netavark and CNI run only `reps` repetitions (each takes minutes). */
+  peerFewerReps?: { fromN: number; reps: number };
   /** At most this long, wait before each trial for the machine to quiet down (0: don't). */
   settleMs?: number;
   /** Where the raw figures go; undefined: nowhere. */
@@ -55,19 +59,12 @@ export interface SummaryRow {
 export interface CompareReport {
   generated: string;
   machine: { kernel: string; cpus: number; cpuModel: string; node: string; loadAverage: number[] };
-  options: { sizes: number[]; reps: number; peerMaxN: number | null };
+  options: { sizes: number[]; reps: number; peerMaxN: number | null; peerFewerReps: { fromN: number; reps: number } | null };
   versions: Partial<Record<ToolName, string>>;
   descriptions: Partial<Record<ToolName, string>>;
   skipped: string[];
   summary: SummaryRow[];
   trials: TrialResult[];
-}
-
-/** Median of the last 10% of per-container times over that of the first 10% (N ≥ 10). */
-export function growthOf(each: readonly number[] | undefined): number | null {
-  if (!each || each.length < 10) return null;
-  const tenth = Math.max(1, Math.floor(each.length / 10));
-  return median(each.slice(-tenth)) / median(each.slice(0, tenth));
 }
 
 /** Runs one trial in a fresh host namespace (and private mount namespace, own /sys). */
@@ -133,17 +130,17 @@ function fmt(x: number | null, digits = 2): string {
 
 export function renderTable(report: CompareReport): string {
   const lines = [
-    '| N | tool | setup ms/container | spread (min–max) | growth last/first 10% | teardown ms/container | setup ÷ nsnet | teardown ÷ nsnet | verified | nothing left |',
-    '|---:|:---|---:|---:|---:|---:|---:|---:|:---:|:---:|',
+    '| N | tool | reps | setup ms/container | spread (min–max) | growth last/first 10% | teardown ms/container | setup ÷ nsnet | teardown ÷ nsnet | verified | nothing left |',
+    '|---:|:---|---:|---:|---:|---:|---:|---:|---:|:---:|:---:|',
   ];
   for (const r of report.summary) {
     lines.push(
-      `| ${r.n} | ${r.tool} | ${fmt(r.setupMsPerContainer)} | ${fmt(r.setupMinMax[0])}–${fmt(r.setupMinMax[1])} | ${fmt(r.growth)} | ${fmt(r.teardownMsPerContainer)} | ${r.tool === 'nsnet' ? '1' : fmt(r.setupVsNsnet)} | ${r.tool === 'nsnet' ? '1' : fmt(r.teardownVsNsnet)} | ${r.verified ? 'yes' : 'NO'} | ${r.nothingLeft ? 'yes' : 'NO'} |`,
+      `| ${r.n} | ${r.tool} | ${r.reps} | ${fmt(r.setupMsPerContainer)} | ${fmt(r.setupMinMax[0])}–${fmt(r.setupMinMax[1])} | ${fmt(r.growth)} | ${fmt(r.teardownMsPerContainer)} | ${r.tool === 'nsnet' ? '1' : fmt(r.setupVsNsnet)} | ${r.tool === 'nsnet' ? '1' : fmt(r.teardownVsNsnet)} | ${r.verified ? 'yes' : 'NO'} | ${r.nothingLeft ? 'yes' : 'NO'} |`,
     );
   }
   const notes = [
     '',
-    `Medians of ${report.options.reps} repetition(s); ${report.machine.cpus} CPUs, kernel ${report.machine.kernel}, load average at start ${report.machine.loadAverage.map((l) => l.toFixed(1)).join(' ')}.`,
+    `Medians of the repetitions shown; ${report.machine.cpus} CPUs, kernel ${report.machine.kernel}, load average at start ${report.machine.loadAverage.map((l) => l.toFixed(1)).join(' ')}.`,
     ...report.skipped.map((s) => `Skipped: ${s}.`),
   ];
   const failed = report.summary.filter((r) => r.failures.length);
@@ -171,9 +168,14 @@ export async function benchCompare(options: CompareOptions): Promise<CompareRepo
   const env: NodeJS.ProcessEnv = { ...process.env };
   if (tools.includes('floor')) env.NSNET_BENCH_FLOOR = buildFloor('compare');
   const capped = (tool: ToolName, n: number): boolean => PEERS.includes(tool) && options.peerMaxN !== undefined && n > options.peerMaxN;
+  const fewer = options.peerFewerReps;
+  const runs = (tool: ToolName, n: number, rep: number): boolean =>
+    !capped(tool, n) && !(PEERS.includes(tool) && fewer && n >= fewer.fromN && rep >= fewer.reps);
   for (const name of tools.filter((t) => PEERS.includes(t))) {
     const over = options.sizes.filter((n) => capped(name, n));
     if (over.length) skipped.push(`${name} at N=${over.join(', ')} (capped at N=${options.peerMaxN}: one process per container makes it take minutes)`);
+    const less = fewer && fewer.reps < options.reps ? options.sizes.filter((n) => n >= fewer.fromN && !capped(name, n)) : [];
+    if (less.length) skipped.push(`${name} at N=${less.join(', ')}: repetitions beyond ${fewer!.reps} (minutes each)`);
   }
 
   for (const s of skipped) log(`compare: skipping ${s}`);
@@ -182,7 +184,7 @@ export async function benchCompare(options: CompareOptions): Promise<CompareRepo
   for (let rep = 0; rep < options.reps; rep++) {
     for (const n of options.sizes) {
       // Rotate the order each repetition so no tool always runs right after another.
-      const order = tools.map((_, k) => tools[(k + rep) % tools.length]!).filter((t) => !capped(t, n));
+      const order = tools.map((_, k) => tools[(k + rep) % tools.length]!).filter((t) => runs(t, n, rep));
       for (const tool of order) {
         // Deleted namespaces are cleaned up by the kernel asynchronously for seconds after a
         // trial; on a machine others share it may never get quiet, hence the bound.
@@ -208,7 +210,7 @@ export async function benchCompare(options: CompareOptions): Promise<CompareRepo
   const report: CompareReport = {
     generated: new Date().toISOString(),
     machine: { kernel: os.release(), cpus: cpus.length, cpuModel: cpus[0]?.model ?? '?', node: process.version, loadAverage },
-    options: { sizes: options.sizes, reps: options.reps, peerMaxN: options.peerMaxN ?? null },
+    options: { sizes: options.sizes, reps: options.reps, peerMaxN: options.peerMaxN ?? null, peerFewerReps: options.peerFewerReps ?? null },
     versions,
     descriptions,
     skipped,
@@ -228,6 +230,7 @@ export function defaultCompareOptions(quick: boolean): CompareOptions {
     sizes: quick ? [1, 50] : [1, 50, 200, 500],
     reps: 3,
     peerMaxN: quick ? undefined : 200,
+    peerFewerReps: quick ? undefined : { fromN: 200, reps: 1 },
     jsonFile: path.join(ROOT, 'bench', 'results', 'latest.json'),
   };
 }
@@ -246,6 +249,12 @@ function parseArgs(argv: readonly string[]): CompareOptions {
   if (tools) opts.tools = tools.split(',') as ToolName[];
   const cap = value('--peer-max-n');
   if (cap) opts.peerMaxN = cap === 'none' ? undefined : Number(cap);
+  const peerReps = value('--peer-reps-from');
+  if (peerReps) {
+    // --peer-reps-from N:R (R repetitions for netavark and CNI from N up), or 'all'.
+    const [fromN, r] = peerReps.split(':').map(Number);
+    opts.peerFewerReps = peerReps === 'all' ? undefined : { fromN: fromN!, reps: r! };
+  }
   const settleMs = value('--settle-ms');
   if (settleMs) opts.settleMs = Number(settleMs);
   const json = value('--json');

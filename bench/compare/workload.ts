@@ -10,6 +10,7 @@
  *
  * Only TEST-NET-1 and 10.88/16 are used, only inside namespaces the harness made.
  */
+import { median } from '../support/floor';
 
 export type ToolName = 'nsnet' | 'netavark' | 'cni' | 'shell' | 'floor';
 
@@ -111,4 +112,14 @@ export interface TrialResult {
   afterSetup: Verification;
   /** After teardown: what was left (empty = nothing). */
   leftovers: string[];
+}
+
+/**
+ * Growth of the per-container cost: the median of the last 10% of per-container times
+ * over that of the first 10%. Null below N = 10, where a tenth is one noisy sample.
+ */
+export function growthOf(each: readonly number[] | undefined): number | null {
+  if (!each || each.length < 10) return null;
+  const tenth = Math.floor(each.length / 10);
+  return median(each.slice(-tenth)) / median(each.slice(0, tenth));
 }
