@@ -1,0 +1,89 @@
+/**
+ * nsnet in bench/compare: one process for all N containers, as a runtime embeds it.
+ * Untimed: Host.open on the trial's host namespace with a private state directory, the
+ * network, and a warm-up (containers created and removed so V8 has compiled the hot
+ * paths, as in a long-running runtime). Timed: containers.create per container with the
+ * pre-made namespace and one published port; then containers.removeMany for all.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Host, Ipam } from '../../lib';
+import { CONTAINER_PORT, hostPort, NETWORK, netnsPath, type Timing, type Tool, type TrialContext } from './workload';
+
+const WARMUP = 20;
+
+export class NsnetTool implements Tool {
+  readonly name = 'nsnet';
+  readonly description = 'one process: Host.open, containers.create(…, { netns, ports }) per container, containers.removeMany';
+  readonly firewall = 'nft';
+  private host: Host | undefined;
+  private stateDir = '';
+  private networkId = '';
+  private readonly addresses: string[] = [];
+  private names: string[] = [];
+
+  missing(): string | undefined {
+    return undefined;
+  }
+
+  version(): string {
+    const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version: string };
+    return `nsnet ${pkg.version}`;
+  }
+
+  async prepare(ctx: TrialContext): Promise<void> {
+    this.stateDir = path.join(ctx.dir, 'nsnet');
+    fs.mkdirSync(this.stateDir);
+    this.host = await Host.open({ stateDir: this.stateDir });
+    const net = await this.host.networks.create({ name: NETWORK.name, subnet: NETWORK.subnet, gateway: NETWORK.gateway, bridgeName: NETWORK.bridge });
+    this.networkId = net.id;
+    // Warm-up in namespaces nsnet makes itself, on ports outside the measured range.
+    const warm: string[] = [];
+    for (let i = 0; i < WARMUP; i++) {
+      warm.push((await this.host.containers.create(`warm${i}`, { network: NETWORK.name, ports: [`${30000 + i}:${CONTAINER_PORT}`] })).id);
+    }
+    await this.host.containers.removeMany(warm, { wait: true });
+  }
+
+  async setup(ctx: TrialContext): Promise<Timing> {
+    const host = this.host!;
+    const eachMs: number[] = [];
+    const t0 = performance.now();
+    for (let i = 0; i < ctx.n; i++) {
+      const c0 = performance.now();
+      const c = await host.containers.create(`c${i}`, { network: NETWORK.name, netns: netnsPath(i), ports: [`${hostPort(i)}:${CONTAINER_PORT}`] });
+      eachMs.push(performance.now() - c0);
+      this.names.push(c.id);
+      this.addresses.push(c.endpoints[0]?.ipv4?.split('/')[0] ?? '?');
+    }
+    return { totalMs: performance.now() - t0, eachMs };
+  }
+
+  address(i: number): string {
+    return this.addresses[i]!;
+  }
+
+  async teardown(): Promise<Timing> {
+    const t0 = performance.now();
+    await this.host!.containers.removeMany(this.names, { wait: true });
+    return { totalMs: performance.now() - t0 };
+  }
+
+  async leftovers(): Promise<string[]> {
+    const left: string[] = [];
+    const records = await this.host!.containers.list();
+    if (records.length) left.push(`${records.length} container record(s) in the state directory`);
+    // A fresh reader of the lease files, not the Host's cache.
+    const leases = (await Ipam.file(this.stateDir).leases(this.networkId)).filter((l) => l.owner.containerId !== undefined);
+    if (leases.length) left.push(`${leases.length} lease(s) in the state directory: ${leases.slice(0, 3).map((l) => l.address).join(', ')}`);
+    return left;
+  }
+
+  async dispose(): Promise<void> {
+    if (!this.host) return;
+    await this.host.networks.remove(NETWORK.name).catch(() => undefined);
+    await this.host.close();
+    this.host = undefined;
+  }
+}
