@@ -11,7 +11,7 @@ export { AttrWriter, parseAttrs, align4 } from './attr';
 export type { RawAttr } from './attr';
 export { ipFamily, ipToBytes, bytesToIp, macToBytes, bytesToMac } from './addresses';
 
-export { decodeLink, writeLink } from './link';
+export { decodeLink, linkGroupOf, writeLink } from './link';
 export type { Link, DecodedLink, LinkInfo } from './link';
 export { STATS64_FIELDS } from './link-stats';
 export type { LinkStats64 } from './link-stats';
@@ -38,6 +38,7 @@ export {
   linkNew,
   linkSet,
   linkDel,
+  linkDelGroup,
   linkGet,
   linkDump,
   bridgePortSet,

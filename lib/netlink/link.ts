@@ -265,6 +265,16 @@ function writeLinkInfo(w: AttrWriter, info: LinkInfo): void {
   });
 }
 
+/**
+ * IFLA_GROUP of an RTM_NEWLINK payload (0 if absent), without decoding the rest: a
+ * whole-namespace scan for free group numbers reads nothing else.
+ */
+export function linkGroupOf(payload: Buffer): number {
+  if (payload.length < IFINFOMSG_LEN) throw new NetlinkDecodeError(`ifinfomsg: ${payload.length} bytes, need ${IFINFOMSG_LEN}`);
+  const group = parseAttrs(payload.subarray(IFINFOMSG_LEN), IFINFOMSG_LEN).find((a) => a.type === IFLA_GROUP);
+  return group && group.data.length >= 4 ? group.data.readUInt32LE(0) : 0;
+}
+
 /** Decodes struct ifinfomsg + IFLA_* (the payload of an RTM_NEWLINK reply). */
 export function decodeLink(payload: Buffer): DecodedLink {
   if (payload.length < IFINFOMSG_LEN) {

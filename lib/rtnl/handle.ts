@@ -132,24 +132,43 @@ export class RtnlHandle extends TransportHandle {
   }
 
   /**
-   * Deletes many links with one sendmsg (the kernel still unregisters them one by one).
-   * Links already gone are reported in `missing`, not as errors; other failures are
-   * collected and thrown together after every deletion was tried.
+   * Deletes many links at once, like `ip link delete group G`: one batch puts them in a
+   * link group no other link has, one RTM_DELLINK deletes the group. The kernel then
+   * unregisters them together, waiting out one RCU grace period for all (~20–40 ms)
+   * instead of one each. Links already gone are reported in `missing`, not as errors;
+   * other failures are collected and thrown together after every other link was deleted.
    */
   async linkDelMany(refs: readonly LinkRef[]): Promise<{ deleted: number; missing: LinkRef[] }> {
     refs.forEach((ref, i) => validateLinkRef(ref, `links[${i}]`));
     if (refs.length === 0) return { deleted: 0, missing: [] };
-    const request = Buffer.concat(refs.map((ref) => nl.linkDel(typeof ref === 'number' ? { index: ref } : { name: ref })));
-    const { errors } = await this.transport.request(request, { op: 'linkDelMany' }, { collectErrors: true });
+    const group = await this.unusedGroup();
+    const tag = Buffer.concat(refs.map((ref) => nl.linkSet({ ...(typeof ref === 'number' ? { index: ref } : { name: ref }), group })));
+    const { errors } = await this.transport.request(tag, { op: 'linkDelMany' }, { collectErrors: true });
     const missing: LinkRef[] = [];
     const failures: Error[] = [];
     for (const e of errors) {
-      const err = this.transport.translate(e, request, { op: 'linkDel', target: refTarget(refs[e.index]!) });
+      const err = this.transport.translate(e, tag, { op: 'linkDelMany', target: refTarget(refs[e.index]!) });
       if (isNotFound(err)) missing.push(refs[e.index]!);
       else failures.push(err);
     }
+    const tagged = refs.length - errors.length;
+    if (tagged > 0) await this.send(nl.linkDelGroup(group), 'linkDelMany', `group ${group}`);
     if (failures.length) throw new AggregateNsnetError(`linkDelMany: ${failures.length} of ${refs.length} deletions failed`, failures, { op: 'linkDelMany' });
-    return { deleted: refs.length - missing.length, missing };
+    return { deleted: tagged, missing };
+  }
+
+  /**
+   * A link group number no link in the namespace uses (from one dump, reading only
+   * IFLA_GROUP), drawn at random from the upper half so people's own groups (small
+   * numbers, /etc/iproute2/group) are never touched.
+   */
+  private async unusedGroup(): Promise<number> {
+    const data = await this.transport.dump(nl.linkDump(), { op: 'linkDelMany' });
+    const used = new Set(nl.splitMessages(data).filter((m) => m.type === nl.RTM_NEWLINK).map((m) => nl.linkGroupOf(m.payload)));
+    for (;;) {
+      const group = 0x80000000 + Math.floor(Math.random() * 0x7fffffff);
+      if (!used.has(group)) return group;
+    }
   }
 
   /** Like `ip -d link show dev REF`: one doit RTM_GETLINK, never a dump. */

@@ -3,6 +3,7 @@
  * inside the test's own namespaces, never our own decoder.
  */
 import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
 import { AlreadyExistsError, Netns, NotFoundError, RtnlHandle, ValidationError } from '../../lib';
 import { ipJson, requireSandbox, uniqueName } from '../support/sandbox';
 
@@ -155,9 +156,18 @@ describe('RtnlHandle links (integration)', function () {
     expect(ipLinkNames(ns)).to.not.include.members(['d0', 'd1']);
     await h.linkAdd({ kind: 'bridge', name: 'bulk0' });
     const b1 = await h.linkAdd({ kind: 'bridge', name: 'bulk1' });
+    // Bystanders: one in the default group, one in a group of the user's own.
+    await h.linkAdd({ kind: 'bridge', name: 'keep0' });
+    execFileSync('ip', ['-n', ns.name!, 'link', 'add', 'keep1', 'group', '7', 'type', 'bridge']);
     const result = await h.linkDelMany(['bulk0', b1.index, 'gone0']);
     expect(result).to.deep.equal({ deleted: 2, missing: ['gone0'] });
-    expect(ipLinkNames(ns)).to.deep.equal(['lo']);
+    expect(ipLinkNames(ns).sort()).to.deep.equal(['keep0', 'keep1', 'lo']);
+    // Many veths (their peers with them) in one group deletion; nothing else touched.
+    for (let i = 0; i < 20; i++) await h.linkAdd({ kind: 'veth', name: `m${i}`, peer: { name: `p${i}` } });
+    expect(await h.linkDelMany(Array.from({ length: 20 }, (_, i) => `m${i}`))).to.deep.equal({ deleted: 20, missing: [] });
+    expect(ipLinkNames(ns).sort()).to.deep.equal(['keep0', 'keep1', 'lo']);
+    const groups = ipJson<Array<{ ifname: string; group: string }>>('-n', ns.name!, 'link').map((l) => `${l.ifname}:${l.group}`);
+    expect(groups).to.include.members(['keep0:default', 'keep1:7']);
   });
 
   it('reports a duplicate as AlreadyExistsError with the kernel fields', async () => {

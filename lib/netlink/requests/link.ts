@@ -95,6 +95,16 @@ export function linkDel(ref: LinkRef): Buffer {
   return message(RTM_DELLINK, REQ_ACK, refLink(ref));
 }
 
+/**
+ * Deletes every link of a group — like `ip link delete group G`: RTM_DELLINK with
+ * ifi_index 0 and only IFLA_GROUP. The kernel unregisters them together, with one RCU
+ * grace period for all instead of one each.
+ */
+export function linkDelGroup(group: number): Buffer {
+  if (!Number.isInteger(group) || group <= 0 || group > 0xffffffff) throw new ValidationError(`group: ${group} is not a link group`, { field: 'group' });
+  return message(RTM_DELLINK, REQ_ACK, { group });
+}
+
 export interface LinkGetOptions {
   /** Ask for IFLA_STATS64 and friends (default false: RTEXT_FILTER_SKIP_STATS). */
   stats?: boolean;
