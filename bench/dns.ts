@@ -115,7 +115,7 @@ export async function benchDns(n: number, ms: number): Promise<string> {
     await stop(aardvark);
     await stop(upstream);
     const all = await host.containers.list();
-    await host.containers.removeMany(all.map((c) => c.id), { wait: true }).catch(() => undefined);
+    await host.containers.removeMany(all.map((c) => c.id)).catch(() => undefined);
     await host.networks.remove('bench').catch(() => undefined);
     await host.close();
     await outside.delete();

@@ -1,8 +1,8 @@
 /**
  * bench/runtime: N containers on one bridge network, each with one published TCP port
  * (host 20000+i → 80): setup per container and its growth from the first 10% to the
- * last 10%, teardown one by one (`remove`), teardown all at once (`removeMany`, waiting
- * until the host-side veths are gone), and the process's RSS growth per 1,000 containers.
+ * last 10%, teardown one by one (`remove`), teardown all at once (`removeMany`: its host-side
+ * veths are gone when it resolves), and the process's RSS growth per 1,000 containers.
  * The host is a private namespace; the state directory a temporary one.
  *
  * Usage (inside the sandbox): node dist/bench/runtime.js [N...]   (default 1 50 200 500)
@@ -77,7 +77,7 @@ export async function runtimeRow(n: number): Promise<Row> {
   const removeManyMs = await world(async (host) => {
     const { names } = await setup(host, n);
     const t0 = performance.now();
-    await host.containers.removeMany(names, { wait: true });
+    await host.containers.removeMany(names);
     return (performance.now() - t0) / n;
   });
   await settle();

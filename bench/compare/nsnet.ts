@@ -43,7 +43,7 @@ export class NsnetTool implements Tool {
     for (let i = 0; i < WARMUP; i++) {
       warm.push((await this.host.containers.create(`warm${i}`, { network: NETWORK.name, ports: [`${30000 + i}:${CONTAINER_PORT}`] })).id);
     }
-    await this.host.containers.removeMany(warm, { wait: true });
+    await this.host.containers.removeMany(warm);
   }
 
   async setup(ctx: TrialContext): Promise<Timing> {
@@ -66,7 +66,7 @@ export class NsnetTool implements Tool {
 
   async teardown(): Promise<Timing> {
     const t0 = performance.now();
-    await this.host!.containers.removeMany(this.names, { wait: true });
+    await this.host!.containers.removeMany(this.names);
     return { totalMs: performance.now() - t0 };
   }
 

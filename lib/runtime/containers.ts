@@ -398,13 +398,13 @@ export class Containers {
   /**
    * Removes many containers at once, for a runtime stopping many (`docker rm` of a
    * whole project). Deleting veths one by one costs the kernel an RCU grace period each
-   * (~20–40 ms); instead, nsnet's own namespaces are unmounted and the kernel destroys
-   * their veth pairs together in its batched namespace cleanup. Leases are freed with one
-   * update per network. With `wait`, resolves once the host-side veths are gone.
-   * Containers that others share a namespace with are refused unless those go too.
+   * (~20–40 ms); instead every host-side veth goes in one group deletion (see
+   * RtnlHandle.linkDelMany), so they are gone when this resolves. Rules go in one
+   * nf_tables batch, leases with one update per network. Containers that others share a
+   * namespace with are refused unless those go too.
    */
-  async removeMany(refs: readonly string[], options: { wait?: boolean } = {}): Promise<void> {
-    const hostEnds = await this.ctx.store.locked(async () => {
+  async removeMany(refs: readonly string[]): Promise<void> {
+    await this.ctx.store.locked(async () => {
       const all = await this.ctx.store.containers();
       const doomed = refs.map((ref) => {
         const c = findByRef(all, ref, 'containerRemove');
@@ -419,9 +419,8 @@ export class Containers {
       const gone = new Set(endpoints.map((e) => e.id));
       const networks = [...new Set(endpoints.map((e) => e.networkId))];
       await this.ctx.ipam.gc((owner) => !gone.has(owner.endpointId), { networks });
-      // Veths into namespaces nsnet does not own must go explicitly: those stay alive.
-      const foreign = doomed.filter((c) => !c.ownsNetns).flatMap((c) => c.endpoints.map((e) => e.hostIfname));
-      if (foreign.length) await this.ctx.rtnl.linkDelMany(foreign);
+      const hostEnds = endpoints.map((e) => e.hostIfname);
+      if (hostEnds.length) await this.ctx.rtnl.linkDelMany(hostEnds);
       // Unmounts are independent: let the pool run them side by side.
       const unmounted = await Promise.allSettled(
         doomed.filter((c) => c.ownsNetns).map((c) => Netns.deleteByName(path.basename(c.netnsPath), path.dirname(c.netnsPath))),
@@ -430,14 +429,7 @@ export class Containers {
       if (failed) throw failed.reason;
       for (const c of doomed) await this.ctx.store.deleteContainer(c.id);
       for (const c of doomed) removeFilesOf(this.ctx, c.id);
-      return new Set(doomed.filter((c) => c.ownsNetns).flatMap((c) => c.endpoints.map((e) => e.hostIfname)));
     });
-    if (!options.wait || hostEnds.size === 0) return;
-    for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
-      const present = (await this.ctx.rtnl.linkList()).some((l) => l.name !== undefined && hostEnds.has(l.name));
-      if (!present) return;
-      await new Promise((r) => setTimeout(r, delay));
-    }
   }
 
   /** Removes everything a container has. Idempotent; works with its namespace already gone. */

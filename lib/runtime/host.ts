@@ -54,8 +54,8 @@ export class Host {
     connect(container: string, network: string, options?: ConnectOptions): Promise<EndpointRecord>;
     disconnect(container: string, network: string): Promise<void>;
     remove(ref: string, options?: { force?: boolean }): Promise<void>;
-    /** Many at once: namespaces torn down in the kernel's batched cleanup (see Containers.removeMany). */
-    removeMany(refs: readonly string[], options?: { wait?: boolean }): Promise<void>;
+    /** Many at once: every host veth in one group deletion, rules in one batch (see Containers.removeMany). */
+    removeMany(refs: readonly string[]): Promise<void>;
     list(): Promise<ContainerRecord[]>;
     get(ref: string): Promise<ContainerRecord>;
     /** The NetworkSettings part of `docker inspect`. */
@@ -96,7 +96,7 @@ export class Host {
       connect: (c, n, o) => containers.connect(c, n, o),
       disconnect: (c, n) => containers.disconnect(c, n),
       remove: (ref, o) => containers.remove(ref, o),
-      removeMany: (refs, o) => containers.removeMany(refs, o),
+      removeMany: (refs) => containers.removeMany(refs),
       exec: (ref, cmd, args, o) => containers.exec(ref, cmd, args, o),
       etcDir: async (ref) => etcDirOf(ctx, await containers.get(ref)),
       list: () => containers.list(),

@@ -86,7 +86,7 @@ describe('runtime reconcile (integration)', function () {
     const made = [];
     for (let i = 0; i < 6; i++) made.push(await host.containers.create(`m${i}`, { network: 'many', ports: [`${20000 + i}:80`] }));
     const net = await host.networks.get('many');
-    await host.containers.removeMany(made.map((c) => c.name), { wait: true });
+    await host.containers.removeMany(made.map((c) => c.name));
     const links = ipJson<Array<{ ifname: string }>>('-n', t.host.name!, 'link').map((l) => l.ifname);
     for (const c of made) {
       expect(links).to.not.include(c.endpoints[0]!.hostIfname);
