@@ -184,7 +184,7 @@ export function registerContainers(program: Command, ctx: CliContext): void {
       const rec = await withHost(g, (host) => host.containers.get(ref));
       const guard = new SignalGuard();
       try {
-        const started = await startCommand(rec, cmdName, args, { stdio: 'inherit' });
+        const started = await startCommand(rec, g.stateDir, cmdName, args, { stdio: 'inherit' });
         try {
           guard.onSignal(forwarder(started.child));
           if (guard.signal) started.child.kill(guard.signal);

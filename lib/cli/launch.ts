@@ -3,13 +3,13 @@
  * The exec helper enters the namespace and execve's the command (Node never forks
  * itself); a container in host mode shares the CLI's own namespace, so its command is
  * spawned directly.
- *
- * When lib/runtime grows `host.containers.exec(ref, cmd, args, opts)` (which also
- * bind-mounts the container's resolv.conf and hosts), switch `startCommand` to it.
+ * The container's resolv.conf and hosts (rendered by the runtime under the state
+ * directory) are bound over /etc for the command, as `host.containers.exec` does.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import tty from 'node:tty';
+import { containerEtcDir } from '../dns/files';
 import { native } from '../native';
 import { Netns, type ExecOptions } from '../netns/netns';
 import type { ContainerRecord } from '../runtime/records';
@@ -22,11 +22,13 @@ export interface Started {
 }
 
 /** Spawns `cmd` in the container's namespace; resolves once the helper (or command) runs. */
-export async function startCommand(rec: ContainerRecord, cmd: string, args: readonly string[], options: ExecOptions): Promise<Started> {
+export async function startCommand(rec: ContainerRecord, stateDir: string, cmd: string, args: readonly string[], options: ExecOptions): Promise<Started> {
   const ns = rec.mode === 'host' ? undefined : await Netns.open(rec.netnsPath);
   try {
     const { etcDir: _unused, ...spawnOptions } = options;
-    const child = ns ? ns.exec(cmd, args, options) : spawn(cmd, [...args], spawnOptions);
+    // The namespace owner's files (container:<id> shares them); none for host mode.
+    const etcDir = containerEtcDir(stateDir, rec.sharesWith ?? rec.id);
+    const child = ns ? ns.exec(cmd, args, { ...spawnOptions, ...(fs.existsSync(etcDir) ? { etcDir } : {}) }) : spawn(cmd, [...args], spawnOptions);
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
       child.once('error', reject);

@@ -9,6 +9,7 @@ import { Command, CommanderError } from 'commander';
 import { registerContainers } from './containers';
 import { newContext, withCommonOptions, type CliContext } from './context';
 import { errorLine, ExitCode, exitCodeFor } from './exit-codes';
+import { registerDns } from './dns';
 import { registerGc } from './gc';
 import { registerNetwork } from './network';
 import { processOut, type Out } from './output';
@@ -50,9 +51,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerRun(program, ctx);
   registerContainers(program, ctx);
   registerGc(program, ctx);
-  // `nsnet dns` (issue #6): the resolver daemon lives in lib/dns, built in parallel.
-  // Register its command group here (lib/cli/dns.ts) when it is merged; until then
-  // nsnet has no `dns` command, rather than a fake one.
+  registerDns(program, ctx);
   return program;
 }
 

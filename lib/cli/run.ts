@@ -78,13 +78,13 @@ async function removeQuietly(host: Host, id: string): Promise<void> {
   }
 }
 
-async function foreground(host: Host, processes: ProcessStore, guard: SignalGuard, rec: ContainerRecord, argv: string[]): Promise<number> {
+async function foreground(g: Globals, host: Host, processes: ProcessStore, guard: SignalGuard, rec: ContainerRecord, argv: string[]): Promise<number> {
   const record: ProcessRecord = { id: rec.id, name: rec.name, command: argv, detached: false, started: new Date().toISOString(), supervisor: processRef(process.pid)! };
   let started: Started | undefined;
   try {
     await processes.save(record);
     guard.check(`interrupted by ${guard.signal}: container ${rec.name} removed again`);
-    started = await startCommand(rec, argv[0]!, argv.slice(1), { stdio: 'inherit' });
+    started = await startCommand(rec, g.stateDir, argv[0]!, argv.slice(1), { stdio: 'inherit' });
     const { child } = started;
     guard.onSignal(forwarder(child));
     if (guard.signal) child.kill(guard.signal);
@@ -108,7 +108,7 @@ async function detached(ctx: CliContext, g: Globals, host: Host, processes: Proc
   try {
     await processes.save(record);
     fd = fs.openSync(log, 'a', 0o600);
-    started = await startCommand(rec, argv[0]!, argv.slice(1), { stdio: ['ignore', fd, fd], detached: true });
+    started = await startCommand(rec, g.stateDir, argv[0]!, argv.slice(1), { stdio: ['ignore', fd, fd], detached: true });
     const pid = processRef(started.child.pid!);
     const { supervisor: _me, ...rest } = record;
     if (pid) await processes.save({ ...rest, process: pid });
@@ -189,7 +189,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
             guard.check(`interrupted by ${guard.signal}: container ${name} removed again`);
           }
           if (rec.ignoredPorts?.length) ctx.out.stderr(`nsnet: warning: published ports are ignored in host network mode: ${rec.ignoredPorts.join(', ')}\n`);
-          return flags.detach ? await detached(ctx, g, host, processes, guard, rec, argv) : await foreground(host, processes, guard, rec, argv);
+          return flags.detach ? await detached(ctx, g, host, processes, guard, rec, argv) : await foreground(g, host, processes, guard, rec, argv);
         } finally {
           await host.close();
         }

@@ -146,6 +146,33 @@ describe('cli: end to end (integration)', function () {
     await nsnetOk(w, ['network', 'rm', 'app']);
   });
 
+  it('nsnet dns answers peers by name and alias on a user-defined network; exec sees the container files', async () => {
+    await nsnetOk(w, ['network', 'create', '--subnet', '198.51.100.0/24', 'app']);
+    await nsnetOk(w, ['run', '-d', '--name', 'db', '--network', 'app', '--alias', 'database', '--', 'sleep', '600']);
+    await nsnetOk(w, ['run', '-d', '--name', 'client', '--network', 'app', '--', 'sleep', '600']);
+    const [db] = JSON.parse(await nsnetOk(w, ['inspect', 'db'])) as Array<{ NetworkSettings: { Networks: Record<string, { IPAddress: string }> } }>;
+    const dbIp = db!.NetworkSettings.Networks.app!.IPAddress;
+    // Upstream: the outside namespace only (nothing is forwarded in this test anyway).
+    const resolv = path.join(w.stateDir, 'upstream-resolv.conf');
+    fs.writeFileSync(resolv, `nameserver ${UPLINK.outside4}\n`);
+    const daemon = startNsnet(w, ['dns', '--resolv-conf', resolv]);
+    try {
+      await waitForOutput(daemon.stderr!, /answering/);
+      expect(await nsnetOk(w, ['exec', 'client', '--', 'cat', '/etc/resolv.conf'])).to.match(/^nameserver 198\.51\.100\.1$/m);
+      for (const name of ['db', 'database']) {
+        expect((await nsnetOk(w, ['exec', 'client', '--', 'getent', 'hosts', name])).split(/\s+/)[0], name).to.equal(dbIp);
+      }
+      expect((await nsnet(w, ['exec', 'client', '--', 'getent', 'hosts', 'nosuchpeer'])).code).to.equal(2);
+    } finally {
+      daemon.kill('SIGTERM');
+    }
+    expect((await finished(daemon)).code).to.equal(0);
+    await nsnetOk(w, ['rm', '-f', 'db', 'client']);
+    await nsnetOk(w, ['network', 'rm', 'app']);
+    fs.rmSync(resolv);
+    expect(residue(w)).to.deep.equal(baseline);
+  });
+
   it('network connect/disconnect/prune, and create with --ipv6, --internal, -o, --ip-range', async () => {
     await nsnetOk(w, ['network', 'create', '--subnet', '198.51.100.0/24', 'app']);
     const before = residue(w);

@@ -159,6 +159,7 @@ describe('cli: parsing and --help', () => {
       'exec',
       'inspect',
       'gc',
+      'dns',
     ]);
   });
 
