@@ -122,7 +122,8 @@ export function renderResolvFor(c: ContainerRecord, ctx: RenderContext): string 
 export function renderHostsFor(c: ContainerRecord, ctx: RenderContext): string {
   if (c.mode === 'host') return ctx.hostHosts;
   const lines = [...LOCALHOST];
-  const byName = new Map(ctx.containers.map((o) => [o.name, o]));
+  // Only links look at other containers: a container without them costs nothing per peer.
+  const byName = c.links.length ? new Map(ctx.containers.map((o) => [o.name, o])) : new Map<string, ContainerRecord>();
   const defaultNet = [...ctx.networks.values()].find((n) => n.isDefault);
   for (const link of c.links) {
     const { name, alias } = parseLink(link);

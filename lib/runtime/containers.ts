@@ -242,8 +242,11 @@ export class Containers {
             ownsNetns: options.netns === undefined,
             endpoints,
           };
-          await tx.step('record', () => this.ctx.store.saveContainer(record), () => this.ctx.store.deleteContainer(id));
-          await tx.step('files', () => writeFilesOf(this.ctx, record), () => removeFilesOf(this.ctx, id));
+          // Independent writes: the record's two fsyncs need not wait for the files.
+          await tx.all([
+            () => tx.step('record', () => this.ctx.store.saveContainer(record), () => this.ctx.store.deleteContainer(id)),
+            () => tx.step('files', () => writeFilesOf(this.ctx, record), () => removeFilesOf(this.ctx, id)),
+          ]);
           return record;
         } finally {
           ns.close();
