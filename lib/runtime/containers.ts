@@ -200,7 +200,7 @@ export class Containers {
       }
 
       const network =
-        mode.mode === 'bridge' ? await this.networks.ensureDefault() : mode.mode === 'network' ? await this.networks.get(mode.network) : undefined;
+        mode.mode === 'bridge' ? await this.networks.ensureDefaultConfig() : mode.mode === 'network' ? await this.networks.config(mode.network, 'containerCreate') : undefined;
       // Legacy links on an icc=off default bridge: the linked containers' exposed ports.
       const linkAllows: LinkAllow[] = [];
       if (network?.isDefault && !network.icc) {
@@ -326,7 +326,7 @@ export class Containers {
       if (c.mode === 'host' || c.mode === 'container') {
         throw new ValidationError(`container ${c.name} uses network mode ${c.mode} and cannot be connected`, { field: 'container', op: 'containerConnect' });
       }
-      const network = await this.networks.get(networkRef);
+      const network = await this.networks.config(networkRef, 'networkGet');
       if (c.endpoints.some((e) => e.networkId === network.id)) {
         throw new ConflictError(`container ${c.name} is already connected to ${network.name}`, { op: 'containerConnect', target: network.name });
       }
@@ -355,7 +355,7 @@ export class Containers {
   async disconnect(containerRef: string, networkRef: string): Promise<void> {
     await this.ctx.store.locked(async () => {
       const c = await this.find(containerRef, 'containerDisconnect');
-      const network = await this.networks.get(networkRef);
+      const network = await this.networks.config(networkRef, 'networkGet');
       const ep = c.endpoints.find((e) => e.networkId === network.id);
       if (!ep) throw new NoSuchObjectError('network', `${network.name} (not connected to ${c.name})`, 'containerDisconnect');
       await detachEndpoint(this.ctx, ep);

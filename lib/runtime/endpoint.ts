@@ -12,8 +12,7 @@ import type { Netns } from '../netns/netns';
 import { RtnlBatch } from '../rtnl/batch';
 import type { HostContext } from './context';
 import { hostVethName, newId } from './ids';
-import type { Network } from './networks';
-import type { EndpointRecord } from './records';
+import type { EndpointRecord, NetworkConfig } from './records';
 import type { Transaction } from './transaction';
 
 export interface EndpointRequest {
@@ -58,7 +57,7 @@ export async function leaseEndpoint(
   ctx: HostContext,
   tx: Transaction,
   container: { id: string; netns: string },
-  network: Network,
+  network: NetworkConfig,
   request: Pick<EndpointRequest, 'ip' | 'ip6'>,
 ): Promise<EndpointLease> {
   const id = newId();
@@ -81,7 +80,7 @@ export async function plugEndpoint(
   ctx: HostContext,
   tx: Transaction,
   container: { netns: Netns; loopbackUp?: boolean },
-  network: Network,
+  network: NetworkConfig,
   request: EndpointRequest,
   { id, alloc }: EndpointLease,
 ): Promise<EndpointRecord> {
@@ -156,7 +155,7 @@ export async function attachEndpoint(
   ctx: HostContext,
   tx: Transaction,
   container: { id: string; netns: Netns },
-  network: Network,
+  network: NetworkConfig,
   request: EndpointRequest,
 ): Promise<EndpointRecord> {
   const lease = await leaseEndpoint(ctx, tx, { id: container.id, netns: netnsIdentity(container.netns.identity()) }, network, request);

@@ -154,6 +154,21 @@ export class Networks {
     });
   }
 
+  /**
+   * The default network's record, created on first use (store lock held): what a
+   * container's setup needs, without the IPAM read that get() adds for the subnets.
+   */
+  async ensureDefaultConfig(): Promise<NetworkConfig> {
+    return (await this.ctx.store.networks()).find((n) => n.isDefault) ?? (await this.ensureDefault());
+  }
+
+  /** A network's record by name, ID or unique ID prefix; NoSuchObjectError if none. */
+  async config(ref: string, op: string): Promise<NetworkConfig> {
+    const found = await this.find(ref);
+    if (!found) throw new NoSuchObjectError('network', ref, op);
+    return found;
+  }
+
   /** The default bridge network, created on first use (call with the store lock held). */
   async ensureDefault(): Promise<Network> {
     const found = (await this.ctx.store.networks()).find((n) => n.isDefault);
