@@ -151,10 +151,44 @@ export class RtnlHandle extends TransportHandle {
       if (isNotFound(err)) missing.push(refs[e.index]!);
       else failures.push(err);
     }
-    const tagged = refs.length - errors.length;
-    if (tagged > 0) await this.send(nl.linkDelGroup(group), 'linkDelMany', `group ${group}`);
+    const failed = new Set(errors.map((e) => e.index));
+    const tagged = refs.filter((_, i) => !failed.has(i));
+    let deleted = tagged.length;
+    if (tagged.length > 0) {
+      try {
+        await this.send(nl.linkDelGroup(group), 'linkDelMany', `group ${group}`);
+      } catch {
+        // The kernel deletes a group all or nothing: one link that cannot be deleted (no
+        // dellink, e.g. lo) fails the lot. Then each goes on its own, as `ip link del` would.
+        const one = await this.deleteEach(tagged);
+        deleted = one.deleted;
+        missing.push(...one.missing);
+        failures.push(...one.failures);
+        // Those still there leave the group again (best effort: they are reported anyway).
+        const untag = Buffer.concat(one.kept.map((ref) => nl.linkSet({ ...(typeof ref === 'number' ? { index: ref } : { name: ref }), group: 0 })));
+        if (one.kept.length) await this.transport.request(untag, { op: 'linkDelMany' }, { collectErrors: true }).catch(() => undefined);
+      }
+    }
     if (failures.length) throw new AggregateNsnetError(`linkDelMany: ${failures.length} of ${refs.length} deletions failed`, failures, { op: 'linkDelMany' });
-    return { deleted: tagged, missing };
+    return { deleted, missing };
+  }
+
+  /** One RTM_DELLINK per link, in one sendmsg; the kernel's answers sorted into missing and failed. */
+  private async deleteEach(refs: readonly LinkRef[]): Promise<{ deleted: number; missing: LinkRef[]; failures: Error[]; kept: LinkRef[] }> {
+    const request = Buffer.concat(refs.map((ref) => nl.linkDel(typeof ref === 'number' ? { index: ref } : { name: ref })));
+    const { errors } = await this.transport.request(request, { op: 'linkDelMany' }, { collectErrors: true });
+    const missing: LinkRef[] = [];
+    const failures: Error[] = [];
+    const kept: LinkRef[] = [];
+    for (const e of errors) {
+      const err = this.transport.translate(e, request, { op: 'linkDel', target: refTarget(refs[e.index]!) });
+      if (isNotFound(err)) missing.push(refs[e.index]!);
+      else {
+        failures.push(err);
+        kept.push(refs[e.index]!);
+      }
+    }
+    return { deleted: refs.length - errors.length, missing, failures, kept };
   }
 
   /**

@@ -4,7 +4,7 @@
  */
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
-import { AlreadyExistsError, Netns, NotFoundError, RtnlHandle, ValidationError } from '../../lib';
+import { AggregateNsnetError, AlreadyExistsError, Netns, NotFoundError, RtnlHandle, ValidationError } from '../../lib';
 import { ipJson, requireSandbox, uniqueName } from '../support/sandbox';
 
 interface IpLink {
@@ -168,6 +168,13 @@ describe('RtnlHandle links (integration)', function () {
     expect(ipLinkNames(ns).sort()).to.deep.equal(['keep0', 'keep1', 'lo']);
     const groups = ipJson<Array<{ ifname: string; group: string }>>('-n', ns.name!, 'link').map((l) => `${l.ifname}:${l.group}`);
     expect(groups).to.include.members(['keep0:default', 'keep1:7']);
+    // lo cannot be deleted, which fails a group deletion as a whole: the others still go,
+    // lo's refusal is reported, and lo is back in its own group.
+    const err = await h.linkDelMany(['keep0', 'lo']).catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(AggregateNsnetError);
+    expect((err as AggregateNsnetError).errors).to.have.length(1);
+    expect(ipLinkNames(ns).sort()).to.deep.equal(['keep1', 'lo']);
+    expect(ipJson<Array<{ ifname: string; group: string }>>('-n', ns.name!, 'link').find((l) => l.ifname === 'lo')!.group).to.equal('default');
   });
 
   it('reports a duplicate as AlreadyExistsError with the kernel fields', async () => {
