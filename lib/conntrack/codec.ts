@@ -9,7 +9,6 @@ import { AttrWriter, parseAttrs, RawAttr, readU8 } from '../netlink/attr';
 import { NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST } from '../netlink/constants/netlink';
 import * as C from '../netlink/constants/nfnetlink';
 import { NetlinkDecodeError } from '../netlink/errors';
-import { keepAttr } from '../netlink/fields';
 import { splitMessages } from '../netlink/nlmsg';
 import { nft } from '../netlink';
 
@@ -107,7 +106,7 @@ export function decodeCtEntry(payload: Buffer): CtEntry {
     else if (a.type === C.CTA_TIMEOUT) e.timeout = be32(a.data);
     else if (a.type === C.CTA_ID) e.id = be32(a.data);
     else if (a.type === C.CTA_ZONE) e.zone = be16(a.data);
-    else unknown.push(keepAttr(a));
+    else unknown.push(a);
   }
   if (orig === undefined) throw new NetlinkDecodeError('ctnetlink: entry without CTA_TUPLE_ORIG');
   const out = { ...e, orig } as CtEntry;

@@ -115,7 +115,7 @@ export function readFields<T>(
     const f = byType.get(a.type);
     const value = f === undefined ? undefined : (f.codec as ValueCodec<unknown>).read(a);
     if (f === undefined || value === undefined) {
-      unknown.push(keepAttr(a));
+      unknown.push(a);
     } else {
       (into as Record<string, unknown>)[f.key] = value;
     }
@@ -132,12 +132,4 @@ function fieldIndex<T>(fields: readonly FieldSpec<T>[]): Map<number, FieldSpec<T
     indexCache.set(fields as readonly FieldSpec<unknown>[], m);
   }
   return m as Map<number, FieldSpec<T>>;
-}
-
-/**
- * An attribute kept raw in a decoded object: a view, not a copy. Copying each one cost
- * more than the rest of a link's decode; dumps copy per message instead (splitMessages).
- */
-export function keepAttr(a: RawAttr): RawAttr {
-  return a.flags ? { type: a.type, data: a.data, flags: a.flags } : { type: a.type, data: a.data };
 }

@@ -48,7 +48,7 @@ import {
 } from './constants/link';
 import { AF_BRIDGE, AF_UNSPEC } from './constants/rtnetlink';
 import { NetlinkDecodeError } from './errors';
-import { bool8, keepAttr, field, FieldSpec, mac, readFields, s32, string, u32, u8, ValueCodec, writeFields } from './fields';
+import { bool8, field, FieldSpec, mac, readFields, s32, string, u32, u8, ValueCodec, writeFields } from './fields';
 import { decodeStats64, encodeStats64, LinkStats64 } from './link-stats';
 import { BridgePort, decodeBridgePort, writeBridgePort } from './link-kinds/bridge-port';
 import { dataCodec, LinkCodecContext, LinkData, rawKindCodec, slaveCodec, SlaveData } from './link-kinds';
@@ -322,7 +322,7 @@ function decodeLinkInfo(payload: Buffer): LinkInfo {
     if (a.type === IFLA_INFO_DATA) info.data = dataCodec(info.kind ?? '').decode(a.data, ctx);
     else if (a.type === IFLA_INFO_SLAVE_DATA) {
       info.slaveData = slaveCodec(info.slaveKind ?? info.kind ?? '').decode(a.data, ctx);
-    } else if (a.type !== IFLA_INFO_KIND && a.type !== IFLA_INFO_SLAVE_KIND) unknown.push(keepAttr(a));
+    } else if (a.type !== IFLA_INFO_KIND && a.type !== IFLA_INFO_SLAVE_KIND) unknown.push(a);
   }
   info.unknown = unknown;
   return info;

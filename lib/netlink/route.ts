@@ -24,7 +24,7 @@ import {
 } from './constants/route';
 import { AF_INET, AF_INET6, RT_TABLE_UNSPEC } from './constants/rtnetlink';
 import { NetlinkDecodeError } from './errors';
-import { keepAttr, field, FieldSpec, ip, readFields, u32, u8, writeFields } from './fields';
+import { field, FieldSpec, ip, readFields, u32, u8, writeFields } from './fields';
 
 export interface Route {
   /** rtm_family; inferred from dst / gateway / prefsrc / src when absent (not from via). */
@@ -163,7 +163,7 @@ export function decodeRoute(payload: Buffer): DecodedRoute {
     if (a.type === RTA_TABLE) route.table = readU32(a);
     else if (a.type === RTA_VIA) {
       const via = decodeVia(a.data);
-      if (via === undefined) route.unknown.push(keepAttr(a));
+      if (via === undefined) route.unknown.push(a);
       else route.via = via;
     }
   }

@@ -9,7 +9,6 @@
  */
 import { parseAttrs, RawAttr, writeRawAttrs } from '../attr';
 import { VETH_INFO_PEER } from '../constants/link-kinds';
-import { keepAttr } from '../fields';
 import type { Link } from '../link';
 import type { KindCodec } from './types';
 
@@ -36,7 +35,7 @@ export const vethCodec: KindCodec<VethData> = {
     const unknown: RawAttr[] = [];
     for (const a of parseAttrs(payload)) {
       if (a.type === VETH_INFO_PEER) data.peer = ctx.decodeLink(a.data);
-      else unknown.push(keepAttr(a));
+      else unknown.push(a);
     }
     data.unknown = unknown;
     return data;

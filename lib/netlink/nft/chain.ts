@@ -7,7 +7,7 @@
 import { AttrWriter, parseAttrs, RawAttr, readString, writeRawAttrs } from '../attr';
 import * as K from '../constants/nftables';
 import { NetlinkDecodeError } from '../errors';
-import { binary, keepAttr, field, FieldSpec, string, writeFields } from '../fields';
+import { binary, field, FieldSpec, string, writeFields } from '../fields';
 import { be32, be64, nest, putBe32, putBeS32, putName, readBe32, readBeS32 } from './codecs';
 import { decodeObject, NftObjectBase, writeObject } from './object';
 
@@ -63,7 +63,7 @@ function decodeHook(a: RawAttr): NftHook {
     else if (x.type === K.NFTA_HOOK_PRIORITY) priority = readBeS32(x);
     else if (x.type === K.NFTA_HOOK_DEV) hook.dev = readString(x);
     else if (x.type === K.NFTA_HOOK_DEVS) hook.devs = parseAttrs(x.data).filter((d) => d.type === K.NFTA_DEVICE_NAME).map(readString);
-    else unknown.push(keepAttr(x));
+    else unknown.push(x);
   }
   if (num === undefined || priority === undefined) throw new NetlinkDecodeError('NFTA_CHAIN_HOOK without hook number or priority');
   const out: NftHook = { num, priority };

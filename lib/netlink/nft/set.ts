@@ -8,7 +8,7 @@
 import { AttrWriter, parseAttrs, RawAttr, writeRawAttrs } from '../attr';
 import * as K from '../constants/nftables';
 import { NetlinkDecodeError } from '../errors';
-import { binary, keepAttr, field, FieldSpec, string, writeFields } from '../fields';
+import { binary, field, FieldSpec, string, writeFields } from '../fields';
 import { be32, be64, nest, putBe32, readBe32 } from './codecs';
 import { decodeObject, NftObjectBase, writeObject } from './object';
 
@@ -69,7 +69,7 @@ function decodeDesc(a: RawAttr): NftSetDesc {
           if (len === undefined) throw new NetlinkDecodeError('NFTA_SET_DESC_CONCAT field without NFTA_SET_FIELD_LEN');
           return readBe32(len);
         });
-    } else unknown.push(keepAttr(x));
+    } else unknown.push(x);
   }
   if (unknown.length) d.unknown = unknown;
   return d;
