@@ -43,6 +43,11 @@ function decodeAll<T>(data: Buffer, type: number, decode: (payload: Buffer) => T
   return out;
 }
 
+/** The codec's form of a link reference. */
+function nlRef(ref: LinkRef): nl.LinkRef {
+  return typeof ref === 'number' ? { index: ref } : { name: ref };
+}
+
 function refTarget(ref: LinkRef): string {
   return typeof ref === 'number' ? `ifindex ${ref}` : ref;
 }
@@ -128,7 +133,7 @@ export class RtnlHandle extends TransportHandle {
   /** Like `ip link del NAME` (deleting one end of a veth deletes both). */
   async linkDel(ref: LinkRef): Promise<void> {
     validateLinkRef(ref, 'link');
-    await this.send(nl.linkDel(typeof ref === 'number' ? { index: ref } : { name: ref }), 'linkDel', refTarget(ref));
+    await this.send(nl.linkDel(nlRef(ref)), 'linkDel', refTarget(ref));
   }
 
   /**
@@ -142,53 +147,45 @@ export class RtnlHandle extends TransportHandle {
     refs.forEach((ref, i) => validateLinkRef(ref, `links[${i}]`));
     if (refs.length === 0) return { deleted: 0, missing: [] };
     const group = await this.unusedGroup();
-    const tag = Buffer.concat(refs.map((ref) => nl.linkSet({ ...(typeof ref === 'number' ? { index: ref } : { name: ref }), group })));
-    const { errors } = await this.transport.request(tag, { op: 'linkDelMany' }, { collectErrors: true });
-    const missing: LinkRef[] = [];
-    const failures: Error[] = [];
-    for (const e of errors) {
-      const err = this.transport.translate(e, tag, { op: 'linkDelMany', target: refTarget(refs[e.index]!) });
-      if (isNotFound(err)) missing.push(refs[e.index]!);
-      else failures.push(err);
-    }
-    const failed = new Set(errors.map((e) => e.index));
-    const tagged = refs.filter((_, i) => !failed.has(i));
-    let deleted = tagged.length;
-    if (tagged.length > 0) {
+    const tagged = await this.eachLink(refs, (ref) => nl.linkSet({ ...nlRef(ref), group }));
+    const missing = tagged.missing;
+    const failures = tagged.failed.map((f) => f.err);
+    let deleted = tagged.done.length;
+    if (deleted > 0) {
       try {
         await this.send(nl.linkDelGroup(group), 'linkDelMany', `group ${group}`);
       } catch {
         // The kernel deletes a group all or nothing: one link that cannot be deleted (no
         // dellink, e.g. lo) fails the lot. Then each goes on its own, as `ip link del` would.
-        const one = await this.deleteEach(tagged);
-        deleted = one.deleted;
+        const one = await this.eachLink(tagged.done, (ref) => nl.linkDel(nlRef(ref)));
+        deleted = one.done.length;
         missing.push(...one.missing);
-        failures.push(...one.failures);
+        failures.push(...one.failed.map((f) => f.err));
         // Those still there leave the group again (best effort: they are reported anyway).
-        const untag = Buffer.concat(one.kept.map((ref) => nl.linkSet({ ...(typeof ref === 'number' ? { index: ref } : { name: ref }), group: 0 })));
-        if (one.kept.length) await this.transport.request(untag, { op: 'linkDelMany' }, { collectErrors: true }).catch(() => undefined);
+        if (one.failed.length) await this.eachLink(one.failed.map((f) => f.ref), (ref) => nl.linkSet({ ...nlRef(ref), group: 0 })).catch(() => undefined);
       }
     }
     if (failures.length) throw new AggregateNsnetError(`linkDelMany: ${failures.length} of ${refs.length} deletions failed`, failures, { op: 'linkDelMany' });
     return { deleted, missing };
   }
 
-  /** One RTM_DELLINK per link, in one sendmsg; the kernel's answers sorted into missing and failed. */
-  private async deleteEach(refs: readonly LinkRef[]): Promise<{ deleted: number; missing: LinkRef[]; failures: Error[]; kept: LinkRef[] }> {
-    const request = Buffer.concat(refs.map((ref) => nl.linkDel(typeof ref === 'number' ? { index: ref } : { name: ref })));
+  /** One message per link, all in one sendmsg; the kernel's answers sorted by outcome. */
+  private async eachLink(
+    refs: readonly LinkRef[],
+    message: (ref: LinkRef) => Buffer,
+  ): Promise<{ done: LinkRef[]; missing: LinkRef[]; failed: Array<{ ref: LinkRef; err: Error }> }> {
+    const request = Buffer.concat(refs.map(message));
     const { errors } = await this.transport.request(request, { op: 'linkDelMany' }, { collectErrors: true });
+    const answered = new Set(errors.map((e) => e.index));
     const missing: LinkRef[] = [];
-    const failures: Error[] = [];
-    const kept: LinkRef[] = [];
+    const failed: Array<{ ref: LinkRef; err: Error }> = [];
     for (const e of errors) {
-      const err = this.transport.translate(e, request, { op: 'linkDel', target: refTarget(refs[e.index]!) });
-      if (isNotFound(err)) missing.push(refs[e.index]!);
-      else {
-        failures.push(err);
-        kept.push(refs[e.index]!);
-      }
+      const ref = refs[e.index]!;
+      const err = this.transport.translate(e, request, { op: 'linkDelMany', target: refTarget(ref) });
+      if (isNotFound(err)) missing.push(ref);
+      else failed.push({ ref, err });
     }
-    return { deleted: refs.length - errors.length, missing, failures, kept };
+    return { done: refs.filter((_, i) => !answered.has(i)), missing, failed };
   }
 
   /**
@@ -208,7 +205,7 @@ export class RtnlHandle extends TransportHandle {
   /** Like `ip -d link show dev REF`: one doit RTM_GETLINK, never a dump. */
   async linkGet(ref: LinkRef, options: { stats?: boolean } = {}): Promise<nl.DecodedLink> {
     validateLinkRef(ref, 'link');
-    const request = nl.linkGet(typeof ref === 'number' ? { index: ref } : { name: ref }, options);
+    const request = nl.linkGet(nlRef(ref), options);
     const { data } = await this.send(request, 'linkGet', refTarget(ref));
     const [link] = decodeAll(data, nl.RTM_NEWLINK, nl.decodeLink);
     if (!link) throw kernelError({ errno: -19, syscall: 'RTM_GETLINK', op: 'linkGet', target: refTarget(ref) });
