@@ -257,9 +257,7 @@ export class Networks {
 
   /** By name, ID or unique ID prefix; NoSuchObjectError if none. */
   async get(ref: string): Promise<Network> {
-    const found = findByRef(await this.ctx.store.networks(), ref, 'networkGet');
-    if (!found) throw new NoSuchObjectError('network', ref, 'networkGet');
-    return this.withSubnets(found);
+    return this.withSubnets(await this.config(ref, 'networkGet'));
   }
 
   /** The record without IPAM's view, or undefined (store lock held by the caller). */
