@@ -9,9 +9,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import tty from 'node:tty';
-import { containerEtcDir } from '../dns/files';
 import { native } from '../native';
 import { Netns, type ExecOptions } from '../netns/netns';
+import { etcDirOf } from '../runtime/files';
 import type { ContainerRecord } from '../runtime/records';
 import { signalExitCode } from './exit-codes';
 
@@ -26,9 +26,8 @@ export async function startCommand(rec: ContainerRecord, stateDir: string, cmd: 
   const ns = rec.mode === 'host' ? undefined : await Netns.open(rec.netnsPath);
   try {
     const { etcDir: _unused, ...spawnOptions } = options;
-    // The namespace owner's files (container:<id> shares them); none for host mode.
-    const etcDir = containerEtcDir(stateDir, rec.sharesWith ?? rec.id);
-    const child = ns ? ns.exec(cmd, args, { ...spawnOptions, ...(fs.existsSync(etcDir) ? { etcDir } : {}) }) : spawn(cmd, [...args], spawnOptions);
+    // Host mode has the host's own files; the others get their namespace owner's.
+    const child = ns ? ns.exec(cmd, args, { ...spawnOptions, etcDir: etcDirOf(stateDir, rec) }) : spawn(cmd, [...args], spawnOptions);
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
       child.once('error', reject);

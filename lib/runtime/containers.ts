@@ -276,7 +276,7 @@ export class Containers {
   exec(ref: string, command: string, args: readonly string[] = [], options: ExecOptions = {}): ChildProcess {
     const c = findByRef(this.ctx.store.containersSync(), ref, 'containerExec');
     if (!c) throw new NoSuchObjectError('container', ref, 'containerExec');
-    return Netns.execAt(c.netnsPath, command, args, { etcDir: etcDirOf(this.ctx, c), ...options });
+    return Netns.execAt(c.netnsPath, command, args, { etcDir: etcDirOf(this.ctx.store.dir, c), ...options });
   }
 
   /**

@@ -9,8 +9,8 @@ import type { HostContext } from './context';
 import type { ContainerRecord } from './records';
 
 /** The directory whose files a process of `c` sees over /etc: the namespace owner's for container:<id>. */
-export function etcDirOf(ctx: HostContext, c: ContainerRecord): string {
-  return containerEtcDir(ctx.store.dir, c.sharesWith ?? c.id);
+export function etcDirOf(stateDir: string, c: ContainerRecord): string {
+  return containerEtcDir(stateDir, c.sharesWith ?? c.id);
 }
 
 /** Renders and writes `c`'s files from the records as they are now (store lock held). */

@@ -98,7 +98,7 @@ export class Host {
       remove: (ref, o) => containers.remove(ref, o),
       removeMany: (refs) => containers.removeMany(refs),
       exec: (ref, cmd, args, o) => containers.exec(ref, cmd, args, o),
-      etcDir: async (ref) => etcDirOf(ctx, await containers.get(ref)),
+      etcDir: async (ref) => etcDirOf(ctx.store.dir, await containers.get(ref)),
       list: () => containers.list(),
       get: (ref) => containers.get(ref),
       inspect: async (ref) => {
