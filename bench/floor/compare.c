@@ -10,8 +10,9 @@
 // BRIDGE with GATEWAY on it, up, and IPv4 forwarding on. Then, timed, per container i:
 //   open its namespace; a netlink socket inside it; one RTM_NEWLINK creating the veth
 //   pair, host end cmpf<i> enslaved to the bridge and up, the peer created inside the
-//   namespace as eth0; inside: lo up, eth0's index, eth0 up, address FIRST_ADDRESS+i, a
-//   default route via the gateway.
+//   namespace as eth0; inside: lo up, eth0's index, eth0 without an IPv6 link-local
+//   address (addrgenmode none, as nsnet on an IPv4-only network), eth0 up, address
+//   FIRST_ADDRESS+i, a default route via the gateway.
 // Teardown, timed, a separate run (so the harness can verify the setup in between):
 // every host end was created in one link group, so one RTM_DELLINK with IFLA_GROUP
 // deletes them all in one unregister batch (what `ip link delete group G` does), the
@@ -48,6 +49,22 @@ static int bridge_add(int fd, const char *name, const char *gateway, int prefix)
   int idx = link_index(fd, name);
   addr_add(fd, idx, gateway, prefix);
   return idx;
+}
+
+// `ip link set dev IFINDEX addrgenmode none`: IFLA_AF_SPEC { AF_INET6 {
+// IFLA_INET6_ADDR_GEN_MODE } }, before the link comes up, so it makes no IPv6 link-local
+// address (and sends no DAD, MLD or router solicitation).
+static void link_addrgen_none(int fd, int ifindex) {
+  req_t r;
+  struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_index = ifindex};
+  struct nlmsghdr *h = req_init(&r, RTM_NEWLINK, 0, &ifi, sizeof(ifi));
+  struct rtattr *spec = nest_begin(&r, IFLA_AF_SPEC);
+  struct rtattr *inet6 = nest_begin(&r, AF_INET6);
+  uint8_t mode = IN6_ADDR_GEN_MODE_NONE;
+  put_attr(&r, IFLA_INET6_ADDR_GEN_MODE, &mode, sizeof(mode));
+  nest_end(&r, inet6);
+  nest_end(&r, spec);
+  nl_call(fd, h, NULL);
 }
 
 // One RTM_NEWLINK: the pair, the host end enslaved, in the link group and up, the peer
@@ -146,6 +163,7 @@ int main(int argc, char **argv) {
     veth_add(host_nl, host, br, nsfd);
     link_up(nl, 1, NULL); // lo is ifindex 1 in every namespace
     int eth0 = link_index(nl, "eth0");
+    link_addrgen_none(nl, eth0); // as nsnet does on an IPv4-only network
     link_up(nl, eth0, NULL);
     addr_add(nl, eth0, addr, plen);
     default_route_add(nl, eth0, gateway);

@@ -8,6 +8,7 @@ import { AttrWriter, checkRange, parseAttrs, RawAttr, readString, writeRawAttrs 
 import {
   IFINFOMSG_LEN,
   IFLA_ADDRESS,
+  IFLA_AF_SPEC,
   IFLA_ALLMULTI,
   IFLA_ALT_IFNAME,
   IFLA_BROADCAST,
@@ -17,6 +18,7 @@ import {
   IFLA_GROUP,
   IFLA_IFALIAS,
   IFLA_IFNAME,
+  IFLA_INET6_ADDR_GEN_MODE,
   IFLA_INFO_DATA,
   IFLA_INFO_KIND,
   IFLA_INFO_SLAVE_DATA,
@@ -46,7 +48,7 @@ import {
   IFLA_TXQLEN,
   IFNAMSIZ,
 } from './constants/link';
-import { AF_BRIDGE, AF_UNSPEC } from './constants/rtnetlink';
+import { AF_BRIDGE, AF_INET6, AF_UNSPEC } from './constants/rtnetlink';
 import { NetlinkDecodeError } from './errors';
 import { bool8, field, FieldSpec, mac, readFields, s32, string, u32, u8, ValueCodec, writeFields } from './fields';
 import { decodeStats64, encodeStats64, LinkStats64 } from './link-stats';
@@ -125,6 +127,12 @@ export interface Link {
   minMtu?: number;
   maxMtu?: number;
   permAddress?: string;
+  /**
+   * Requests only: IFLA_AF_SPEC { AF_INET6 { IFLA_INET6_ADDR_GEN_MODE } }, an
+   * IN6_ADDR_GEN_MODE_* (`ip link set X addrgenmode none`). Replies carry the whole
+   * per-family configuration in IFLA_AF_SPEC, which decodes into `unknown`.
+   */
+  inet6AddrGenMode?: number;
   linkinfo?: LinkInfo;
   /** IFLA_PROTINFO of an AF_BRIDGE message: bridge-port settings (`bridge link set`). */
   protinfo?: BridgePort;
@@ -221,6 +229,11 @@ export function writeLink(w: AttrWriter, link: Link): void {
     w.nest(IFLA_PROP_LIST, () => names.forEach((n) => w.string(IFLA_ALT_IFNAME, n, 'altnames')), true);
   }
   writeFields(w, link, REPORTED);
+  if (link.inet6AddrGenMode !== undefined) {
+    const mode = checkRange(link.inet6AddrGenMode, 0, 0xff, 'inet6AddrGenMode');
+    // Unflagged nests, as iproute2 sends them.
+    w.nest(IFLA_AF_SPEC, () => w.nest(AF_INET6, () => w.attr(IFLA_INET6_ADDR_GEN_MODE, Buffer.of(mode))));
+  }
   if (link.linkinfo !== undefined) writeLinkInfo(w, link.linkinfo);
   if (link.protinfo !== undefined) {
     if (link.family !== AF_BRIDGE) {

@@ -9,7 +9,7 @@
  */
 import * as nl from '../netlink';
 import { validateCidr, validateInt } from '../validate';
-import { hasPortFlags, linkFromChanges, portFlagsLink, validateLinkChanges } from './link-spec';
+import { addrGenModeLink, hasPortFlags, linkFromChanges, portFlagsLink, validateLinkChanges } from './link-spec';
 import { addrFromCidr, neighFromSpec, routeFromSpec, validateNeighSpec, validateRouteSpec } from './route-spec';
 import type { AddrOptions, LinkChanges, NeighSpec, RouteSpec } from './types';
 
@@ -38,7 +38,10 @@ export class RtnlBatch {
     return this;
   }
 
-  /** Like `ip link set dev IFINDEX …`; bridge-port flags go in a second message after it. */
+  /**
+   * Like `ip link set dev IFINDEX …`; addrGenMode goes in a message before it (see
+   * addrGenModeLink), bridge-port flags in one after it.
+   */
   linkSet(ifindex: number, changes: IndexedLinkChanges): this {
     index(ifindex, 'link');
     validateLinkChanges(changes);
@@ -46,6 +49,7 @@ export class RtnlBatch {
     const master = changes.master === null ? 0 : changes.master;
     const base = linkFromChanges(ifindex, changes, master);
     const target = `ifindex ${ifindex}`;
+    if (changes.addrGenMode !== undefined) this.push(nl.linkSet(addrGenModeLink(ifindex, changes.addrGenMode)), 'linkSet', target);
     if (Object.keys(base).length > 1) this.push(nl.linkSet(base), 'linkSet', target);
     // Port flags need the port enslaved; in the same send that happens just before.
     if (hasPortFlags(changes)) this.push(nl.linkSet(portFlagsLink(ifindex, changes)), 'linkSet', target);

@@ -3,10 +3,25 @@
  * first and throws before anything is sent.
  */
 import { ValidationError } from '../errors';
-import { IFF_UP, type Link, type VxlanData } from '../netlink';
+import {
+  IFF_UP,
+  IN6_ADDR_GEN_MODE_EUI64,
+  IN6_ADDR_GEN_MODE_NONE,
+  IN6_ADDR_GEN_MODE_RANDOM,
+  IN6_ADDR_GEN_MODE_STABLE_PRIVACY,
+  type Link,
+  type VxlanData,
+} from '../netlink';
 import type { NsFd } from '../native';
 import { validateIfName, validateInt, validateIp, validateMac, validateMtu } from '../validate';
-import type { LinkChanges, LinkRef, LinkSpec, NamespaceRef } from './types';
+import type { AddrGenMode, LinkChanges, LinkRef, LinkSpec, NamespaceRef } from './types';
+
+const ADDR_GEN_MODES: Readonly<Record<AddrGenMode, number>> = {
+  eui64: IN6_ADDR_GEN_MODE_EUI64,
+  none: IN6_ADDR_GEN_MODE_NONE,
+  stable_secret: IN6_ADDR_GEN_MODE_STABLE_PRIVACY,
+  random: IN6_ADDR_GEN_MODE_RANDOM,
+};
 
 const KINDS = new Set(['bridge', 'veth', 'macvlan', 'vxlan']);
 const MACVLAN_MODES = new Set(['private', 'vepa', 'bridge', 'passthru', 'source']);
@@ -121,6 +136,9 @@ export function validateLinkChanges(changes: LinkChanges): void {
   if (changes.netns !== undefined) namespaceFd(changes.netns, 'netns');
   if (changes.txqlen !== undefined) validateInt(changes.txqlen, 'txqlen', 0, 0xffffffff);
   if (changes.group !== undefined) validateInt(changes.group, 'group', 0, 0xffffffff);
+  if (changes.addrGenMode !== undefined && !Object.hasOwn(ADDR_GEN_MODES, changes.addrGenMode)) {
+    throw new ValidationError(`addrGenMode: expected one of ${Object.keys(ADDR_GEN_MODES).join(', ')}`, { field: 'addrGenMode' });
+  }
   for (const flag of ['up', 'hairpin', 'isolated', 'learning'] as const) {
     if (changes[flag] !== undefined && typeof changes[flag] !== 'boolean') {
       throw new ValidationError(`${flag}: expected true or false`, { field: flag });
@@ -133,7 +151,16 @@ export function hasPortFlags(changes: LinkChanges): boolean {
   return changes.hairpin !== undefined || changes.isolated !== undefined || changes.learning !== undefined;
 }
 
-/** The `ip link set` part of LinkChanges (everything but the bridge-port flags). */
+/**
+ * The address-generation part of LinkChanges, as its own message. The kernel's
+ * do_setlink applies IFLA_AF_SPEC after the flags, so in one message with `up` the link
+ * would come up, and make its link-local address, before the mode changed.
+ */
+export function addrGenModeLink(index: number, mode: AddrGenMode): Link {
+  return { index, inet6AddrGenMode: ADDR_GEN_MODES[mode] };
+}
+
+/** The `ip link set` part of LinkChanges (everything but the bridge-port flags and addrGenMode). */
 export function linkFromChanges(index: number, changes: LinkChanges, master: number | undefined): Link {
   const link: Link = { index };
   if (changes.up !== undefined) {

@@ -73,6 +73,9 @@ export interface VxlanSpec extends CommonLinkSpec {
 export type LinkSpec = BridgeSpec | VethSpec | MacvlanSpec | VxlanSpec;
 
 /** What `ip link set` can change; several changes go in one request where the kernel allows. */
+/** iproute2's names for enum in6_addr_gen_mode. */
+export type AddrGenMode = 'eui64' | 'none' | 'stable_secret' | 'random';
+
 export interface LinkChanges {
   up?: boolean;
   mtu?: number;
@@ -85,6 +88,11 @@ export interface LinkChanges {
   netns?: NamespaceRef;
   txqlen?: number;
   group?: number;
+  /**
+   * How IPv6 makes the link-local address (`ip link set X addrgenmode none`). 'none'
+   * gives the link no IPv6 address of its own, so no DAD, MLD or router solicitations.
+   */
+  addrGenMode?: AddrGenMode;
   /** Bridge port flags (`ip link set X type bridge_slave hairpin on isolated on learning off`). */
   hairpin?: boolean;
   isolated?: boolean;

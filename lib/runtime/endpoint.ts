@@ -106,7 +106,12 @@ export async function plugEndpoint(
     tx.step(`configure ${request.ifname}`, async () => {
       const batch = new RtnlBatch();
       if (container.loopbackUp) batch.linkSet(1, { up: true }); // lo is ifindex 1 in every namespace
-      batch.linkSet(inner, { up: true });
+      // An interface on an IPv4-only network gets no IPv6 address, not even a link-local
+      // one (Docker disables IPv6 on such interfaces since 26.0). Without one the link
+      // sends no DAD, MLD or router solicitations, which the bridge floods to every other
+      // container: that flood made each new container cost O(N) in kernel work (measured
+      // with the C floor: 0.5 ms each for the first 50 of 500, 6.5 ms for the last 50).)
+      batch.linkSet(inner, alloc.ipv6 ? { up: true } : { addrGenMode: 'none', up: true });
       if (alloc.ipv4) batch.addrAdd(inner, alloc.ipv4.cidr);
       // No DAD: the address is unique by construction, and usable the moment we return.
       if (alloc.ipv6) batch.addrAdd(inner, alloc.ipv6.cidr, { noDad: true });

@@ -120,6 +120,19 @@ describe('RtnlHandle links (integration)', function () {
     expect(ipLinkNames(ns)).to.not.include('a0');
   });
 
+  it('sets addrgenmode before bringing the link up, so none means no link-local address', async () => {
+    await h.linkAdd({ kind: 'veth', name: 'g0', peer: { name: 'g1' } });
+    await h.linkSet('g0', { addrGenMode: 'none', up: true });
+    await h.linkSet('g1', { up: true });
+    const details = ipJson<Array<{ inet6_addr_gen_mode?: string }>>('-n', ns.name!, '-d', 'link', 'show', 'dev', 'g0')[0]!;
+    expect(details.inet6_addr_gen_mode).to.equal('none');
+    const addrs = (dev: string) =>
+      ipJson<Array<{ addr_info: Array<{ family: string; scope: string }> }>>('-n', ns.name!, 'addr', 'show', 'dev', dev)[0]!.addr_info;
+    expect(addrs('g0')).to.deep.equal([]);
+    // The other end, left at the default (eui64), does get one: the check can tell.
+    expect(addrs('g1').map((a) => `${a.family}/${a.scope}`)).to.deep.equal(['inet6/link']);
+  });
+
   it('enslaves to a bridge with port flags, and releases with nomaster', async () => {
     await h.linkAdd({ kind: 'bridge', name: 'br2' });
     await h.linkAdd({ kind: 'veth', name: 'p0', peer: { name: 'p1' } });
@@ -209,6 +222,7 @@ describe('RtnlHandle links (integration)', function () {
       () => h.linkAdd({ kind: 'nonsense', name: 'x9' } as never),
       () => h.linkSet('lo', { mtu: 10 }),
       () => h.linkSet('bad name', { up: true }),
+      () => h.linkSet('lo', { addrGenMode: 'bogus' as never }),
       () => h.addrAdd('lo', '10.0.0.1'),
       () => h.addrAdd('lo', '10.0.0.1/33'),
       () => h.addrAdd('lo', '300.0.0.1/8'),

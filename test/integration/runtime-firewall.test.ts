@@ -128,6 +128,8 @@ describe('runtime with firewall (integration)', function () {
     const addrs = JSON.parse(ipIn(await ns(a), '-j', 'addr', 'show', 'dev', 'eth0')) as Array<{ addr_info: Array<{ family: string; local: string; prefixlen: number; scope: string }> }>;
     const global = addrs[0]!.addr_info.filter((x) => x.scope === 'global').map((x) => `${x.local}/${x.prefixlen}`);
     expect(global).to.have.members([ep.ipv4, ep.ipv6]);
+    // On an IPv6 network eth0 keeps its link-local address (only IPv4-only networks go without).
+    expect(addrs[0]!.addr_info.filter((x) => x.scope === 'link').map((x) => x.local.slice(0, 5))).to.deep.equal(['fe80:']);
     const routes6 = JSON.parse(ipIn(await ns(a), '-j', '-6', 'route', 'show', 'default')) as Array<{ gateway: string; dev: string }>;
     expect(routes6).to.deep.equal([{ ...routes6[0], dst: 'default', gateway: ep.gateway6, dev: 'eth0' }]);
     servers.push(await startTcpServer(await ns(a), '::', 80, 'a'));

@@ -88,6 +88,9 @@ describe('runtime: network modes (integration)', function () {
     expect(eth0.flags).to.include('UP');
     expect(eth0.addr_info.map((i) => `${i.local}/${i.prefixlen}`)).to.deep.equal([a.endpoints[0]!.ipv4]);
     expect(a.endpoints[0]!.ipv4).to.match(/^172\.17\.0\.\d+\/16$/);
+    // An IPv4-only network: eth0 has no IPv6 address at all, not even a link-local one.
+    const eth0v6 = ipJson<Array<{ addr_info: unknown[] }>>('-n', nsName(a), '-6', 'addr', 'show', 'dev', 'eth0');
+    expect(eth0v6.flatMap((l) => l.addr_info)).to.deep.equal([]);
     expect(linksIn(nsName(a)).find((l) => l.ifname === 'eth0')!.address).to.equal(a.endpoints[0]!.mac);
     const routes = ipJson<Array<{ dst: string; gateway?: string }>>('-n', nsName(a), 'route');
     expect(routes.find((r) => r.dst === 'default')).to.include({ gateway: '172.17.0.1' });

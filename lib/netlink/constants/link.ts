@@ -30,6 +30,14 @@ export const IFLA_STATS64 = 23;
 export const IFLA_VF_PORTS = 24;
 export const IFLA_PORT_SELF = 25;
 export const IFLA_AF_SPEC = 26;
+
+// IFLA_AF_SPEC { AF_INET6 { IFLA_INET6_* } } (include/uapi/linux/if_link.h).
+export const IFLA_INET6_ADDR_GEN_MODE = 8;
+/** enum in6_addr_gen_mode: how the link-local address is made (`ip link set X addrgenmode …`). */
+export const IN6_ADDR_GEN_MODE_EUI64 = 0;
+export const IN6_ADDR_GEN_MODE_NONE = 1;
+export const IN6_ADDR_GEN_MODE_STABLE_PRIVACY = 2;
+export const IN6_ADDR_GEN_MODE_RANDOM = 3;
 export const IFLA_GROUP = 27;
 export const IFLA_NET_NS_FD = 28;
 export const IFLA_EXT_MASK = 29;

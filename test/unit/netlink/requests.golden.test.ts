@@ -17,6 +17,7 @@ import {
   IFA_F_NODAD,
   IFF_UP,
   IFLA_MACVLAN_MODE,
+  IN6_ADDR_GEN_MODE_NONE,
   linkAltnamesAdd,
   linkDel,
   linkDump,
@@ -133,6 +134,11 @@ const CASES: Case[] = [
   },
   { fixture: 'link-set-up', type: RTM_NEWLINK, build: (fx) => linkSet({ index: indexOf(fx, 'v0'), flags: IFF_UP }) },
   { fixture: 'link-set-down', type: RTM_NEWLINK, build: (fx) => linkSet({ index: indexOf(fx, 'v1'), flags: 0, change: IFF_UP }) },
+  {
+    fixture: 'link-set-addrgenmode',
+    type: RTM_NEWLINK,
+    build: (fx) => linkSet({ index: indexOf(fx, 'v0'), inet6AddrGenMode: IN6_ADDR_GEN_MODE_NONE }),
+  },
   { fixture: 'link-set-mtu', type: RTM_NEWLINK, build: (fx) => linkSet({ index: indexOf(fx, 'v0'), mtu: 1400 }) },
   {
     fixture: 'link-set-address',
