@@ -38,6 +38,13 @@ export interface HostContext {
   netnsDir: string;
   defaultBridge: Required<Pick<DefaultBridgeOptions, 'name'>> & DefaultBridgeOptions;
   dnsFiles: HostDnsFiles;
+  /**
+   * Bridge name → ifindex, learnt from the first veth enslaved to it, so later ones need
+   * no lookup. Dropped when nsnet deletes the bridge; a stale entry (someone else
+   * recreated the bridge) fails the enslaving request, which is then retried by name.
+   * The kernel hands out ifindexes cyclically, so a stale one names no other device.
+   */
+  bridgeIndexes: Map<string, number>;
   /** Resolvers started by this Host: told to sync when a network is created or removed. */
   resolvers: Set<{ sync(): Promise<void> }>;
   /** Tests: fail a chosen step of the next setup (see transaction.ts). */

@@ -10,6 +10,7 @@ import type { LinkAllow, PortInput, PortMapping } from '../firewall';
 import { netnsIdentity, type Allocation } from '../ipam';
 import type { Netns } from '../netns/netns';
 import { RtnlBatch } from '../rtnl/batch';
+import type { LinkRef } from '../rtnl/types';
 import type { HostContext } from './context';
 import { hostVethName, newId } from './ids';
 import type { EndpointRecord, NetworkConfig } from './records';
@@ -87,17 +88,23 @@ export async function plugEndpoint(
   const hostIfname = hostVethName(id);
   const mac = request.mac ?? macFor(alloc);
   const mtu = network.mtu === undefined ? {} : { mtu: network.mtu };
+  const vethTo = (master: LinkRef) =>
+    ctx.rtnl.linkAdd({ kind: 'veth', name: hostIfname, master, up: true, ...mtu, peer: { name: request.ifname, netns: container.netns, mac, ...mtu } });
   const hostEnd = await tx.step(
     `veth ${hostIfname}`,
-    () =>
-      ctx.rtnl.linkAdd({
-        kind: 'veth',
-        name: hostIfname,
-        master: network.bridge,
-        up: true,
-        ...mtu,
-        peer: { name: request.ifname, netns: container.netns, mac, ...mtu },
-      }),
+    async () => {
+      const known = ctx.bridgeIndexes.get(network.bridge);
+      if (known !== undefined) {
+        try {
+          return await vethTo(known);
+        } catch {
+          ctx.bridgeIndexes.delete(network.bridge); // stale: the request failed as a whole, try by name
+        }
+      }
+      const link = await vethTo(network.bridge);
+      if (link.master !== undefined) ctx.bridgeIndexes.set(network.bridge, link.master);
+      return link;
+    },
     (link) => ctx.rtnl.linkDel(link.index).catch(ignoreGone),
   );
   // IFLA_LINK of the host end is the container end's ifindex in its namespace.

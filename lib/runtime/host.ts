@@ -123,6 +123,7 @@ export class Host {
         store,
         netnsDir: options.netnsDir ?? NETNS_RUN_DIR,
         defaultBridge: { name: 'nsnet0', ...options.defaultBridge },
+        bridgeIndexes: new Map(),
         resolvers: new Set(),
         dnsFiles: { resolvConf: options.resolvConf ?? '/etc/resolv.conf', hosts: options.hostsFile ?? '/etc/hosts' },
         ...(options.faults ? { faults: options.faults } : {}),

@@ -289,6 +289,7 @@ export class Networks {
   /** Tears down a network's kernel objects, IPAM network and record. Idempotent. */
   async destroy(config: NetworkConfig): Promise<void> {
     await this.ctx.firewall.removeNetwork(config.id);
+    this.ctx.bridgeIndexes.delete(config.bridge);
     await this.ctx.rtnl.linkDel(config.bridge).catch((err: unknown) => {
       if ((err as { code?: string }).code !== 'ENODEV') throw err;
     });

@@ -81,6 +81,21 @@ describe('runtime reconcile (integration)', function () {
     expect(again.endpoints[0]!.ipv4).to.equal(ep.ipv4);
   });
 
+  it('enslaves to a bridge someone else deleted and recreated under the same name (not to a remembered ifindex)', async () => {
+    await host.containers.create('first'); // nsnet now knows nsnet0's ifindex
+    const br = ipJson<Array<{ ifindex: number; address: string }>>('-n', t.host.name!, 'link', 'show', 'dev', 'nsnet0')[0]!;
+    for (const args of [['link', 'del', 'nsnet0'], ['link', 'add', 'nsnet0', 'type', 'bridge'], ['addr', 'add', '172.17.0.1/16', 'dev', 'nsnet0'], ['link', 'set', 'nsnet0', 'up']]) {
+      execFileSync('ip', ['-n', t.host.name!, ...args]);
+    }
+    const fresh = ipJson<Array<{ ifindex: number }>>('-n', t.host.name!, 'link', 'show', 'dev', 'nsnet0')[0]!;
+    expect(fresh.ifindex).to.not.equal(br.ifindex);
+    const second = await host.containers.create('second');
+    const port = ipJson<Array<{ master?: string }>>('-n', t.host.name!, 'link', 'show', 'dev', second.endpoints[0]!.hostIfname)[0]!;
+    expect(port.master).to.equal('nsnet0');
+    const third = await host.containers.create('third'); // and the new ifindex is remembered
+    expect(ipJson<Array<{ master?: string }>>('-n', t.host.name!, 'link', 'show', 'dev', third.endpoints[0]!.hostIfname)[0]!.master).to.equal('nsnet0');
+  });
+
   it('removeMany tears many containers down at once and leaves nothing behind', async () => {
     await host.networks.create({ name: 'many' });
     const made = [];
