@@ -4,6 +4,7 @@
  */
 import ipaddr from 'ipaddr.js';
 import { ValidationError } from './errors';
+import { dottedQuad } from './netlink/addresses';
 
 /** IFNAMSIZ is 16 including the terminating NUL (include/uapi/linux/if.h). */
 export const IFNAMSIZ = 16;
@@ -71,6 +72,8 @@ export interface Cidr {
 
 /** An IP address, v4 or v6, in normal form. */
 export function validateIp(text: unknown, field = 'address'): { address: string; family: IpFamily } {
+  // The common case: a dotted quad is its own normal form.
+  if (typeof text === 'string' && dottedQuad(text) !== undefined) return { address: text, family: 4 };
   if (typeof text !== 'string' || !ipaddr.isValid(text) || text.includes('/')) {
     fail(field, `${field}: '${String(text)}' is not an IP address`);
   }
