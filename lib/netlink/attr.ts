@@ -49,7 +49,9 @@ export class AttrWriter {
   private len = 0;
 
   constructor(initialSize = 256) {
-    this.buf = Buffer.alloc(initialSize);
+    // From Node's shared pool (a fresh zeroed ArrayBuffer per message costs more than the
+    // message); reserve() zeroes what it hands out.
+    this.buf = Buffer.allocUnsafe(initialSize);
   }
 
   get length(): number {
@@ -60,13 +62,24 @@ export class AttrWriter {
   private reserve(n: number): number {
     const need = this.len + n;
     if (need > this.buf.length) {
-      const next = Buffer.alloc(Math.max(need, this.buf.length * 2));
+      const next = Buffer.allocUnsafe(Math.max(need, this.buf.length * 2));
       this.buf.copy(next, 0, 0, this.len);
       this.buf = next;
     }
     const at = this.len;
+    this.buf.fill(0, at, need);
     this.len = need;
     return at;
+  }
+
+  /** An attribute header for a `size`-byte payload; returns where the payload goes. */
+  private header(type: number, size: number, flags = 0): number {
+    const len = NLA_HDRLEN + size;
+    if (len > 0xffff) throw new ValidationError(`attribute ${type}: ${size} bytes do not fit nla_len`, {});
+    const at = this.reserve(align4(len));
+    this.buf.writeUInt16LE(len, at);
+    this.buf.writeUInt16LE((type & NLA_TYPE_MASK) | flags, at + 2);
+    return at + NLA_HDRLEN;
   }
 
   /** Appends bytes (a fixed struct such as ifinfomsg) and pads to 4. */
@@ -78,59 +91,58 @@ export class AttrWriter {
 
   /** One attribute; nla_len counts header + payload but not the trailing padding. */
   attr(type: number, data: Uint8Array, flags = 0): this {
-    const len = NLA_HDRLEN + data.length;
-    if (len > 0xffff) throw new ValidationError(`attribute ${type}: ${data.length} bytes do not fit nla_len`, {});
-    const at = this.reserve(align4(len));
-    this.buf.writeUInt16LE(len, at);
-    this.buf.writeUInt16LE((type & NLA_TYPE_MASK) | flags, at + 2);
-    this.buf.set(data, at + NLA_HDRLEN);
+    const at = this.header(type, data.length, flags);
+    this.buf.set(data, at);
     return this;
   }
 
   /** Zero-length attribute whose presence is the value (NLA_FLAG). */
   flag(type: number): this {
-    return this.attr(type, Buffer.alloc(0));
+    this.header(type, 0);
+    return this;
   }
 
   u8(type: number, value: number, field = `attribute ${type}`): this {
     checkInt(value, 0, 0xff, field, 'a u8');
-    return this.attr(type, Buffer.of(value));
+    const at = this.header(type, 1);
+    this.buf[at] = value;
+    return this;
   }
 
   u16(type: number, value: number, field = `attribute ${type}`): this {
     checkInt(value, 0, 0xffff, field, 'a u16');
-    const b = Buffer.alloc(2);
-    b.writeUInt16LE(value);
-    return this.attr(type, b);
+    const at = this.header(type, 2); // header() may replace this.buf
+    this.buf.writeUInt16LE(value, at);
+    return this;
   }
 
   /** Big-endian u16 (__be16 in the kernel's struct, e.g. a UDP port). */
   be16(type: number, value: number, field = `attribute ${type}`): this {
     checkInt(value, 0, 0xffff, field, 'a u16');
-    const b = Buffer.alloc(2);
-    b.writeUInt16BE(value);
-    return this.attr(type, b);
+    const at = this.header(type, 2); // header() may replace this.buf
+    this.buf.writeUInt16BE(value, at);
+    return this;
   }
 
   u32(type: number, value: number, field = `attribute ${type}`): this {
     checkInt(value, 0, 0xffffffff, field, 'a u32');
-    const b = Buffer.alloc(4);
-    b.writeUInt32LE(value);
-    return this.attr(type, b);
+    const at = this.header(type, 4); // header() may replace this.buf
+    this.buf.writeUInt32LE(value, at);
+    return this;
   }
 
   s32(type: number, value: number, field = `attribute ${type}`): this {
     checkInt(value, -0x80000000, 0x7fffffff, field, 'an s32');
-    const b = Buffer.alloc(4);
-    b.writeInt32LE(value);
-    return this.attr(type, b);
+    const at = this.header(type, 4); // header() may replace this.buf
+    this.buf.writeInt32LE(value, at);
+    return this;
   }
 
   u64(type: number, value: bigint, field = `attribute ${type}`): this {
     if (typeof value !== 'bigint' || value < 0n || value > 0xffffffffffffffffn) throw rangeError(field, 'a u64', value);
-    const b = Buffer.alloc(8);
-    b.writeBigUInt64LE(value);
-    return this.attr(type, b);
+    const at = this.header(type, 8); // header() may replace this.buf
+    this.buf.writeBigUInt64LE(value, at);
+    return this;
   }
 
   /**
