@@ -42,8 +42,8 @@ export class RuntimeStore {
   /**
    * While this process holds the lock: every record by id, per kind, so a change does
    * not stat the whole directory. Trusted only if nobody else held the lock since we last
-   * did, which the token tells: each holder writes a fresh random token into
-   * runtime.token; finding someone else's there means "scan again". (No fsync: after a
+   * did, which the token tells: a holder that does not find its own random token in
+   * runtime.token writes a fresh one; finding someone else's there means "scan again". (No fsync: after a
    * crash a stale token only costs one scan, and a restarted process starts empty.)
    */
   private readonly listings = new Map<Kind, Map<string, unknown>>();
@@ -69,9 +69,12 @@ export class RuntimeStore {
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       }
-      if (found === undefined || found !== this.token) this.listings.clear();
-      this.token = randomBytes(16).toString('hex');
-      fsSync.writeFileSync(tokenFile, this.token, { mode: 0o600 });
+      // Our own token still there: nobody held the lock since, the listings stand.
+      if (found === undefined || found !== this.token) {
+        this.listings.clear();
+        this.token = randomBytes(16).toString('hex');
+        fsSync.writeFileSync(tokenFile, this.token, { mode: 0o600 });
+      }
       this.holding = true;
       try {
         return await fn();
