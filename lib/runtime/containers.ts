@@ -307,7 +307,19 @@ export class Containers {
 
   /** The runtime's namespace (opened), or a new one of ours (deleted again on rollback). */
   private async namespaceFor(tx: Transaction, id: string, supplied: string | undefined): Promise<Netns> {
-    if (supplied !== undefined) return tx.step('open netns', () => Netns.open(supplied), (ns) => ns.close());
+    if (supplied !== undefined) {
+      return tx.step(
+        'open netns',
+        async () => {
+          const ns = await Netns.open(supplied);
+          // Start opening its rtnetlink socket (a thread that enters the namespace) now, so
+          // that it is ready when the veth exists; a failure shows where it is awaited.
+          ns.handle().catch(() => undefined);
+          return ns;
+        },
+        (ns) => ns.close(),
+      );
+    }
     return tx.step(
       'create netns',
       () => Netns.create(containerNetnsName(id), { dir: this.ctx.netnsDir }),
