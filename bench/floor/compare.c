@@ -77,17 +77,7 @@ static void veth_add(int host_nl, const char *host_name, int bridge, int nsfd) {
   put_str(&r, IFLA_IFNAME, host_name);
   put_u32(&r, IFLA_MASTER, (uint32_t)bridge);
   put_u32(&r, IFLA_GROUP, LINK_GROUP);
-  struct rtattr *li = nest_begin(&r, IFLA_LINKINFO);
-  put_str(&r, IFLA_INFO_KIND, "veth");
-  struct rtattr *data = nest_begin(&r, IFLA_INFO_DATA);
-  struct rtattr *peer = nest_begin(&r, VETH_INFO_PEER);
-  struct ifinfomsg peer_ifi = {.ifi_family = AF_UNSPEC};
-  put_raw(&r, &peer_ifi, sizeof(peer_ifi)); // the peer's own ifinfomsg, then its attributes
-  put_str(&r, IFLA_IFNAME, "eth0");
-  put_u32(&r, IFLA_NET_NS_FD, (uint32_t)nsfd);
-  nest_end(&r, peer);
-  nest_end(&r, data);
-  nest_end(&r, li);
+  put_veth_peer_in_ns(&r, "eth0", nsfd);
   nl_call(host_nl, h, NULL);
 }
 

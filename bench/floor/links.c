@@ -47,16 +47,7 @@ static void veth_add(int host_nl, const char *host_name, int nsfd) {
   struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
   struct nlmsghdr *h = req_init(&r, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &ifi, sizeof(ifi));
   put_str(&r, IFLA_IFNAME, host_name);
-  struct rtattr *li = nest_begin(&r, IFLA_LINKINFO);
-  put_str(&r, IFLA_INFO_KIND, "veth");
-  struct rtattr *data = nest_begin(&r, IFLA_INFO_DATA);
-  struct rtattr *peer = nest_begin(&r, VETH_INFO_PEER);
-  put_raw(&r, &ifi, sizeof(ifi)); // the peer's own ifinfomsg, then its attributes
-  put_str(&r, IFLA_IFNAME, "eth0");
-  put_u32(&r, IFLA_NET_NS_FD, (uint32_t)nsfd);
-  nest_end(&r, peer);
-  nest_end(&r, data);
-  nest_end(&r, li);
+  put_veth_peer_in_ns(&r, "eth0", nsfd);
   nl_call(host_nl, h, NULL);
 }
 

@@ -120,6 +120,22 @@ static void put_raw(req_t *r, const void *data, size_t len) {
   r->u.h.nlmsg_len = off + NLMSG_ALIGN(len);
 }
 
+// IFLA_LINKINFO of a veth whose peer is created inside the namespace of `nsfd` under
+// its final name: { KIND "veth", DATA { PEER { ifinfomsg, IFNAME, NET_NS_FD } } }.
+static void put_veth_peer_in_ns(req_t *r, const char *peer_name, int nsfd) {
+  struct rtattr *li = nest_begin(r, IFLA_LINKINFO);
+  put_str(r, IFLA_INFO_KIND, "veth");
+  struct rtattr *data = nest_begin(r, IFLA_INFO_DATA);
+  struct rtattr *peer = nest_begin(r, VETH_INFO_PEER);
+  struct ifinfomsg peer_ifi = {.ifi_family = AF_UNSPEC};
+  put_raw(r, &peer_ifi, sizeof(peer_ifi)); // the peer's own ifinfomsg, then its attributes
+  put_str(r, IFLA_IFNAME, peer_name);
+  put_u32(r, IFLA_NET_NS_FD, (uint32_t)nsfd);
+  nest_end(r, peer);
+  nest_end(r, data);
+  nest_end(r, li);
+}
+
 // ---- netlink transport -------------------------------------------------------------------
 
 static uint32_t g_seq;
