@@ -17,6 +17,7 @@
             'native/errors.cc',
             'native/file_lock.cc',
             'native/inet_socket.cc',
+            'native/netlink_plan.cc',
             'native/netlink_socket.cc',
             'native/netlink_transact.cc',
             'native/netns.cc',

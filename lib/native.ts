@@ -70,6 +70,30 @@ export interface NetlinkSocket {
   close(): void;
 }
 
+/** Copies a u32 into a plan step's request before it is sent (see NativeAddon.netlinkPlan). */
+export interface PlanPatch {
+  /** 'ns': the plan's namespace fd; a number: an earlier step, whose first reply message holds the value at byte `at`. */
+  from: number | 'ns';
+  at?: number;
+  /** Byte offsets in the step's messages to write the value to. */
+  to: number[];
+}
+
+export interface NativePlanStep {
+  /** Where the step goes; none: the socket the plan opened inside its namespace. */
+  socket?: NetlinkSocket;
+  messages: Buffer;
+  patch?: PlanPatch[];
+}
+
+/** The plan's namespace: made by the plan (like netnsCreate) or entered by fd. */
+export interface NativePlanNs {
+  create?: { dir: string; name: string };
+  enter?: NsFd;
+  /** Protocol of the socket opened inside it (default NETLINK_ROUTE). */
+  protocol?: number;
+}
+
 export interface FileLock {
   readonly fd: number;
   readonly closed: boolean;
@@ -86,6 +110,16 @@ export interface NativeAddon {
    * of that protocol opened inside it by the same short-lived thread.
    */
   netnsCreate(dir: string, name: string, options?: { netlinkProtocol?: number }): Promise<{ ns: NsFd; socket?: NetlinkSocket }>;
+  /**
+   * Runs netlink exchanges on several sockets one after the other on one pool thread (one
+   * hand-off for all): first makes or enters `ns` and opens a socket inside it (for steps
+   * without `socket`), then each step as `transact` does, after its patches. Stops at the
+   * first failed message: rejects with that message's error plus `step` (its index; -1 if
+   * the namespace could not be made or entered). Steps before it were done; a namespace
+   * the plan made exists unless `step` is -1. Resolves with each step's reply data and the
+   * fd of a namespace it made.
+   */
+  netlinkPlan(steps: NativePlanStep[], ns?: NativePlanNs): Promise<{ replies: Buffer[]; ns?: NsFd }>;
   /** Unmounts (MNT_DETACH) and unlinks a namespace file. Resolves false if it was not there. */
   netnsDelete(file: string): Promise<boolean>;
   /** Opens a namespace file by path (synchronous open, O_RDONLY|O_CLOEXEC). */

@@ -24,7 +24,7 @@ export interface RequestContext {
   target?: string | undefined;
 }
 
-interface NativeFailure extends Error {
+export interface NativeFailure extends Error {
   errno?: number;
   code?: string;
   syscall?: string;
@@ -35,6 +35,28 @@ interface NativeFailure extends Error {
 
 /** How many times a dump is re-run when the kernel flags NLM_F_DUMP_INTR. */
 export const DUMP_RETRIES = 5;
+
+/**
+ * The addon's rejection of `messages` as a lib/errors.ts error naming the request type
+ * (`typeName` of it) as `syscall`, plus the caller's `op` and `target`; other errors pass.
+ */
+export function translateFailure(err: unknown, messages: Buffer, ctx: RequestContext, typeName: (msgType: number) => string): Error {
+  if (err instanceof NsnetError) return err;
+  const failure = err as NativeFailure;
+  if (typeof failure?.errno !== 'number') return err as Error;
+  // The type of the first request message (bytes 4–5 of nlmsghdr) names the request
+  // when the kernel did not tell which message failed.
+  const msgType = failure.msgType ?? (messages.length >= 6 ? messages.readUInt16LE(4) : 0);
+  const syscall = failure.dumpInterrupted ? `${typeName(msgType)} dump` : typeName(msgType);
+  return kernelError({
+    errno: failure.errno,
+    syscall,
+    extack: failure.extack,
+    op: ctx.op,
+    target: ctx.target,
+    cause: err,
+  });
+}
 
 export class SerialTransport implements Transport {
   private tail: Promise<unknown> = Promise.resolve();
@@ -85,21 +107,12 @@ export class SerialTransport implements Transport {
   }
 
   translate(err: unknown, messages: Buffer, ctx: RequestContext): Error {
-    if (err instanceof NsnetError) return err;
-    const failure = err as NativeFailure;
-    if (typeof failure?.errno !== 'number') return err as Error;
-    // The type of the first request message (bytes 4–5 of nlmsghdr) names the request
-    // when the kernel did not tell which message failed.
-    const msgType = failure.msgType ?? (messages.length >= 6 ? messages.readUInt16LE(4) : 0);
-    const syscall = failure.dumpInterrupted ? `${this.typeName(msgType)} dump` : this.typeName(msgType);
-    return kernelError({
-      errno: failure.errno,
-      syscall,
-      extack: failure.extack,
-      op: ctx.op,
-      target: ctx.target,
-      cause: err,
-    });
+    return translateFailure(err, messages, ctx, this.typeName);
+  }
+
+  /** The addon's socket, for a step of a NetlinkPlan (lib/plan.ts), which bypasses the queue. */
+  get nativeSocket(): NetlinkSocket {
+    return this.socket;
   }
 }
 
@@ -116,6 +129,11 @@ export abstract class TransportHandle implements Disposable {
 
   close(): void {
     this.transport.close();
+  }
+
+  /** This handle's socket, for steps of a NetlinkPlan (lib/plan.ts). */
+  get planSocket(): NetlinkSocket {
+    return this.transport.nativeSocket;
   }
 
   [Symbol.dispose](): void {

@@ -32,6 +32,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitNsFd(env, exports, *data);
   InitNetns(env, exports, *data);
   InitNetlinkSocket(env, exports, *data);
+  InitNetlinkPlan(env, exports, *data);
   InitSysctl(env, exports, *data);
   InitFileLock(env, exports, *data);
   InitInetSocket(env, exports, *data);

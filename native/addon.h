@@ -27,6 +27,7 @@ Napi::Error InvalidArg(Napi::Env env, const std::string& message);
 void InitNsFd(Napi::Env env, Napi::Object exports, AddonData& data);
 void InitNetns(Napi::Env env, Napi::Object exports, AddonData& data);
 void InitNetlinkSocket(Napi::Env env, Napi::Object exports, AddonData& data);
+void InitNetlinkPlan(Napi::Env env, Napi::Object exports, AddonData& data);
 void InitSysctl(Napi::Env env, Napi::Object exports, AddonData& data);
 void InitFileLock(Napi::Env env, Napi::Object exports, AddonData& data);
 void InitInetSocket(Napi::Env env, Napi::Object exports, AddonData& data);

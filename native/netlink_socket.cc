@@ -65,6 +65,16 @@ std::shared_ptr<NetlinkState> AdoptNetlinkSocket(UniqueFd socketFd, int protocol
   return state;
 }
 
+NetlinkReply TransactOn(NetlinkState& state, std::vector<uint8_t>& request, const std::vector<size_t>& offsets,
+                        uint32_t* seqOut) {
+  std::lock_guard<std::mutex> lock(state.mutex);
+  if (state.closed) ThrowFailure(EBADF, "sendmsg");
+  uint32_t seq = state.nextSeq;
+  state.nextSeq += static_cast<uint32_t>(offsets.size());
+  if (seqOut) *seqOut = seq;
+  return Transact(state.fd.Get(), state.portId, seq, request, offsets);
+}
+
 namespace {
 std::shared_ptr<NetlinkState> OpenNetlink(int protocol, int nsFd) {
   UniqueFd fd;
@@ -134,6 +144,11 @@ NetlinkSocket::NetlinkSocket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<
   portId_ = state_->portId;
 }
 
+std::shared_ptr<NetlinkState> NetlinkSocket::StateOf(Napi::Env env, Napi::Value value) {
+  if (!value.IsObject() || !value.As<Napi::Object>().InstanceOf(GetAddonData(env).netlinkSocket.Value())) return nullptr;
+  return Unwrap(value.As<Napi::Object>())->state_;
+}
+
 Napi::Value NetlinkSocket::GetProtocol(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), protocol_);
 }
@@ -178,12 +193,8 @@ Napi::Value NetlinkSocket::Transact(const Napi::CallbackInfo& info) {
     }
 
     auto work = [state = state_, request = std::move(request), offsets = std::move(offsets)]() mutable {
-      std::lock_guard<std::mutex> lock(state->mutex);
-      if (state->closed) ThrowFailure(EBADF, "sendmsg");
       TransactOutcome out;
-      out.seq = state->nextSeq;
-      state->nextSeq += static_cast<uint32_t>(offsets.size());
-      out.reply = nsnet::Transact(state->fd.Get(), state->portId, out.seq, request, offsets);
+      out.reply = TransactOn(*state, request, offsets, &out.seq);
       return out;
     };
     auto settle = [collectErrors](Napi::Env env, TransactOutcome& out) -> Napi::Value {

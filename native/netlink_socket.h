@@ -8,7 +8,9 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <vector>
 
+#include "netlink_transact.h"
 #include "unique_fd.h"
 
 namespace nsnet {
@@ -30,11 +32,18 @@ UniqueFd OpenNetlinkFd(int protocol);
 // Sets buffers and options on a fresh netlink socket, binds it, and wraps it.
 std::shared_ptr<NetlinkState> AdoptNetlinkSocket(UniqueFd socketFd, int protocol);
 
+// One exchange on `state` (see Transact in netlink_transact.h), serialised with every
+// other on the same socket; EBADF once the socket was closed. `seqOut` gets the first seq.
+NetlinkReply TransactOn(NetlinkState& state, std::vector<uint8_t>& request, const std::vector<size_t>& offsets,
+                        uint32_t* seqOut = nullptr);
+
 class NetlinkSocket : public Napi::ObjectWrap<NetlinkSocket> {
  public:
   static Napi::Function Define(Napi::Env env);
   static Napi::Object New(Napi::Env env, std::shared_ptr<NetlinkState> state);
   explicit NetlinkSocket(const Napi::CallbackInfo& info);
+  // The socket behind a JS NetlinkSocket; null if `value` is none or it is closed.
+  static std::shared_ptr<NetlinkState> StateOf(Napi::Env env, Napi::Value value);
 
  private:
   Napi::Value GetProtocol(const Napi::CallbackInfo& info);

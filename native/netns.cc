@@ -15,6 +15,7 @@
 
 #include "addon.h"
 #include "errors.h"
+#include "netns.h"
 #include "netlink_socket.h"
 #include "ns_fd.h"
 #include "ns_thread.h"
@@ -55,15 +56,7 @@ static void MakeSharedMount(const std::string& dir) {
   }
 }
 
-struct CreatedNetns {
-  UniqueFd ns;
-  std::shared_ptr<NetlinkState> socket;  // null unless a protocol was asked for
-};
-
-// `protocol` >= 0 also opens a netlink socket of that protocol inside the new namespace,
-// on the same short-lived thread: the thread is already there, so the caller saves a
-// second thread and a second pool round trip per namespace.
-static CreatedNetns CreateNamedNetns(const std::string& dir, const std::string& name, int protocol) {
+CreatedNetns CreateNamedNetns(const std::string& dir, const std::string& name, int protocol) {
   MakeDirs(dir);
   MakeSharedMount(dir);
   const std::string file = dir + "/" + name;
@@ -97,6 +90,13 @@ static CreatedNetns CreateNamedNetns(const std::string& dir, const std::string& 
   }
 }
 
+void CheckNetnsPath(Napi::Env env, const std::string& dir, const std::string& name) {
+  if (dir.empty() || dir[0] != '/') throw InvalidArg(env, "dir must be an absolute path");
+  if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos) {
+    throw InvalidArg(env, "name must be a plain file name");
+  }
+}
+
 static bool DeleteNamedNetns(const std::string& file) {
   // MNT_DETACH: processes or fds still using the namespace keep it; the name goes now.
   // EINVAL = not a mount point (half-created or already unmounted), ENOENT = no file.
@@ -123,10 +123,7 @@ static Napi::Value NetnsCreate(const Napi::CallbackInfo& info) {
     } else if (!info[2].IsUndefined()) {
       throw InvalidArg(info.Env(), "options must be an object");
     }
-    if (dir.empty() || dir[0] != '/') throw InvalidArg(info.Env(), "dir must be an absolute path");
-    if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos) {
-      throw InvalidArg(info.Env(), "name must be a plain file name");
-    }
+    CheckNetnsPath(info.Env(), dir, name);
     return PromiseWorker<CreatedNetns>::Start(
         info.Env(), [dir, name, protocol] { return CreateNamedNetns(dir, name, protocol); },
         [](Napi::Env env, CreatedNetns& created) -> Napi::Value {

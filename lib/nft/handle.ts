@@ -4,7 +4,8 @@
  * transaction, all or nothing. Reads are dumps decoded by lib/netlink/nft.
  */
 import { isNotFound, kernelError, NsnetError, ValidationError } from '../errors';
-import { native, type NsFd } from '../native';
+import { native, type NetlinkMessageError, type NsFd } from '../native';
+import type { PlanStep } from '../plan';
 import * as nl from '../netlink';
 import { nft } from '../netlink';
 import { SerialTransport, TransportHandle } from '../transport';
@@ -25,6 +26,27 @@ function validateTableRef(t: TableRef, field = 'table'): void {
 export interface ApplyOptions {
   /** Refuse the batch (ERESTART) unless the ruleset is still at this generation. */
   genId?: number;
+}
+
+/**
+ * The typed error for a failed batch. The kernel reports every failed message (later ones
+ * often fail only because of the first); the lowest index is the cause. Index 0 is
+ * BATCH_BEGIN: a commit-time error.
+ */
+function batchError(batch: nft.NftBatch, errors: readonly NetlinkMessageError[]): Error {
+  const first = errors.reduce((a, b) => (b.index < a.index ? b : a));
+  const entry = first.index >= 1 ? batch.entries[first.index - 1] : undefined;
+  // nf_tables mostly points at the bad attribute (an offset) instead of sending text.
+  const at = entry && first.extackOffset !== undefined ? nft.attrPath(entry.bytes, first.extackOffset) : undefined;
+  const target = entry?.target ?? 'batch';
+  return kernelError({
+    errno: first.errno,
+    syscall: entry?.msg ?? nft.nfnlMsgName(first.msgType),
+    extack: first.extack,
+    op: 'apply',
+    target: at === undefined ? target : `${target} (at ${at})`,
+    cause: errors,
+  });
 }
 
 export class NftHandle extends TransportHandle {
@@ -49,22 +71,16 @@ export class NftHandle extends TransportHandle {
     if (batch.length === 0) return;
     const request = batch.encode({ ack: true, genId: opts.genId });
     const { errors } = await this.transport.request(request, { op: 'apply' }, { collectErrors: true });
-    if (errors.length === 0) return;
-    // The kernel reports every failed message (later ones often fail only because of the
-    // first); the lowest index is the cause. Index 0 is BATCH_BEGIN: a commit-time error.
-    const first = errors.reduce((a, b) => (b.index < a.index ? b : a));
-    const entry = first.index >= 1 ? batch.entries[first.index - 1] : undefined;
-    // nf_tables mostly points at the bad attribute (an offset) instead of sending text.
-    const at = entry && first.extackOffset !== undefined ? nft.attrPath(entry.bytes, first.extackOffset) : undefined;
-    const target = entry?.target ?? 'batch';
-    throw kernelError({
-      errno: first.errno,
-      syscall: entry?.msg ?? nft.nfnlMsgName(first.msgType),
-      extack: first.extack,
-      op: 'apply',
-      target: at === undefined ? target : `${target} (at ${at})`,
-      cause: errors,
-    });
+    if (errors.length) throw batchError(batch, errors);
+  }
+
+  /**
+   * apply() as a step of a NetlinkPlan (lib/plan.ts), to be sent with other kernel work;
+   * undefined for an empty batch.
+   */
+  planStep(name: string, batch: nft.NftBatch): PlanStep | undefined {
+    if (batch.length === 0) return undefined;
+    return { name, socket: this.planSocket, messages: batch.encode({ ack: true }), translate: (err) => batchError(batch, [err as unknown as NetlinkMessageError]) };
   }
 
   /** Like `nft list tables` (all families, or one). */

@@ -26,11 +26,37 @@ function index(value: number, field: string): number {
   return validateInt(value, field, 1, 0x7fffffff);
 }
 
+/**
+ * An ifindex that stands for one the kernel has yet to choose, in a batch that a
+ * NetlinkPlan patches before sending (see offsetsOf). The largest valid ifindex: the
+ * kernel hands indexes out from 1 upwards and never reaches it in practice.
+ */
+export const IFINDEX_PLACEHOLDER = 0x7fffffff;
+
 export class RtnlBatch {
   readonly entries: BatchEntry[] = [];
 
   get size(): number {
     return this.entries.length;
+  }
+
+  /** Every request in order, as one buffer for one send. */
+  encode(): Buffer {
+    return Buffer.concat(this.entries.map((e) => e.message));
+  }
+
+  /**
+   * Byte offsets, in encode()'s buffer, of the ifindex fields that hold `ifindex` (the
+   * header index of link and address requests, a route's RTA_OIF).
+   */
+  offsetsOf(ifindex: number): number[] {
+    const out: number[] = [];
+    let base = 0;
+    for (const { message } of this.entries) {
+      for (const at of nl.ifindexOffsets(message)) if (message.readUInt32LE(at) === ifindex) out.push(base + at);
+      base += message.length;
+    }
+    return out;
   }
 
   private push(message: Buffer, op: string, target: string): this {

@@ -448,6 +448,129 @@ describe('native addon (integration)', function () {
     });
   });
 
+  describe('netlinkPlan', () => {
+    const IFLA_NET_NS_FD = 28;
+    const IFLA_INFO_DATA = 2;
+    const VETH_INFO_PEER = 1;
+    const IFF_UP = 1;
+    /** A veth `host`–`peer` whose peer's IFLA_NET_NS_FD is a placeholder; returns the message and the placeholder's offset. */
+    function vethIntoNs(host: string, peer: string): { message: Buffer; nsFdAt: number } {
+      const cstr = (s: string): Buffer => Buffer.from(`${s}\0`);
+      const peerInfo = Buffer.concat([ifinfomsg(), nlattr(IFLA_IFNAME, cstr(peer)), nlattr(IFLA_NET_NS_FD, Buffer.alloc(4, 0xff))]);
+      const linkinfo = nlattr(IFLA_LINKINFO, Buffer.concat([nlattr(IFLA_INFO_KIND, cstr('veth')), nlattr(IFLA_INFO_DATA, nlattr(VETH_INFO_PEER, peerInfo))]));
+      const message = nlmsg(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, Buffer.concat([ifinfomsg(), nlattr(IFLA_IFNAME, cstr(host)), linkinfo]));
+      // The placeholder is the last 4 bytes of the message (peer info ends the nests).
+      return { message, nsFdAt: message.length - 4 };
+    }
+    const getLinkByName = (name: string): Buffer => nlmsg(RTM_GETLINK, NLM_F_REQUEST | NLM_F_ACK, Buffer.concat([ifinfomsg(), nlattr(IFLA_IFNAME, Buffer.from(`${name}\0`))]));
+    const setUp = (index: number): Buffer => {
+      const b = ifinfomsg(index);
+      b.writeUInt32LE(IFF_UP, 8); // ifi_flags
+      b.writeUInt32LE(IFF_UP, 12); // ifi_change
+      return nlmsg(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, b);
+    };
+    const ipLink = (netns: string | undefined, dev: string): { ifindex: number; ifname: string; flags: string[] } =>
+      (JSON.parse(run('ip', [...(netns ? ['-n', netns] : []), '-j', 'link', 'show', 'dev', dev])) as Array<{ ifindex: number; ifname: string; flags: string[] }>)[0]!;
+
+    it('makes a namespace, then runs steps on the host socket and on one inside it, patching in the namespace fd and a chosen ifindex', async () => {
+      const name = uniqueName('plan');
+      const host = await openSocket(NETLINK_ROUTE, null);
+      const veth = vethIntoNs('planh0', 'planp0');
+      const up = setUp(0);
+      const result = await native().netlinkPlan(
+        [
+          { socket: host, messages: veth.message, patch: [{ from: 'ns', to: [veth.nsFdAt] }] },
+          { messages: getLinkByName('planp0') },
+          // ifi_index sits at byte 20 of a link message, in the request and in the reply.
+          { messages: up, patch: [{ from: 1, at: 20, to: [20] }] },
+        ],
+        { create: { dir: NETNS_DIR, name } },
+      );
+      created.push(name);
+      closers.push(result.ns!);
+      try {
+        expect(ipNetnsList()).to.include(name);
+        expect(result.replies).to.have.length(3);
+        // The peer was born inside the new namespace, found by the lookup, and brought up by index.
+        const inside = ipLink(name, 'planp0');
+        expect(inside.ifindex).to.equal(result.replies[1]!.readInt32LE(20));
+        expect(inside.flags).to.include('UP');
+        expect(ipLinkNames()).to.include('planh0').and.not.include('planp0');
+        // The fd handed back is that namespace.
+        expect(result.ns!.identity().ino).to.equal(fs.statSync(path.join(NETNS_DIR, name)).ino);
+      } finally {
+        run('ip', ['link', 'del', 'planh0']); // deletes the pair
+      }
+    });
+
+    it('enters an existing namespace the same way', async () => {
+      const { name, ns } = await makeNetns('planin');
+      const host = await openSocket(NETLINK_ROUTE, null);
+      const veth = vethIntoNs('planh1', 'planp1');
+      const { replies, ns: made } = await native().netlinkPlan(
+        [
+          { socket: host, messages: veth.message, patch: [{ from: 'ns', to: [veth.nsFdAt] }] },
+          { messages: getLinkByName('planp1') },
+          { messages: setUp(0), patch: [{ from: 1, at: 20, to: [20] }] },
+        ],
+        { enter: ns },
+      );
+      expect(made).to.equal(undefined); // entered, not made
+      try {
+        const inside = ipLink(name, 'planp1');
+        expect(inside.ifindex).to.equal(replies[1]!.readInt32LE(20));
+        expect(inside.flags).to.include('UP');
+        expect(ipLinkNames()).to.include('planh1').and.not.include('planp1');
+      } finally {
+        run('ip', ['link', 'del', 'planh1']);
+      }
+    });
+
+    it('stops at the first failed message: rejects with its error and step; the steps before it stay done', async () => {
+      const { name, ns } = await makeNetns('planfail');
+      const host = await openSocket(NETLINK_ROUTE, null);
+      const veth = vethIntoNs('planh2', 'planp2');
+      const err = await rejection(
+        native().netlinkPlan(
+          [
+            { socket: host, messages: veth.message, patch: [{ from: 'ns', to: [veth.nsFdAt] }] },
+            { messages: delLink(9999) },
+            { messages: getLinkByName('planp2') },
+          ],
+          { enter: ns },
+        ),
+      );
+      try {
+        expect(err).to.include({ step: 1, code: 'ENODEV', errno: -19, index: 0, msgType: RTM_DELLINK });
+        expect(ipLinkNames(name)).to.include('planp2');
+      } finally {
+        run('ip', ['link', 'del', 'planh2']);
+      }
+      // A namespace that cannot be made fails as step -1, leaving nothing.
+      const taken = await rejection(native().netlinkPlan([{ messages: getLinkByName('lo') }], { create: { dir: NETNS_DIR, name } }));
+      expect(taken).to.include({ step: -1, code: 'EEXIST' });
+    });
+
+    it('refuses bad arguments before any syscall', async () => {
+      const host = await openSocket(NETLINK_ROUTE, null);
+      const bad: Array<[unknown, unknown]> = [
+        ['not an array', undefined],
+        [[{ messages: getLinkByName('lo') }], undefined], // a step without socket needs a namespace
+        [[{ socket: host, messages: getLinkDump().subarray(0, 20) }], undefined],
+        [[{ socket: host, messages: getLinkByName('lo'), patch: [{ from: 0, at: 20, to: [20] }] }], undefined], // not an earlier step
+        [[{ socket: host, messages: getLinkByName('lo') }, { socket: host, messages: setUp(0), patch: [{ from: 0, at: 20, to: [64] }] }], undefined],
+        [[{ socket: {}, messages: getLinkByName('lo') }], undefined],
+        [[{ socket: host, messages: getLinkByName('lo') }], { create: { dir: NETNS_DIR, name: '../x' } }],
+        [[{ socket: host, messages: getLinkByName('lo') }], { neither: true }],
+      ];
+      for (const [steps, ns] of bad) {
+        const err = await rejection((native().netlinkPlan as (a: unknown, b: unknown) => Promise<unknown>)(steps, ns));
+        expect(err.code, JSON.stringify(steps)).to.equal('ERR_INVALID_ARG_VALUE');
+      }
+      expect(ipNetnsList()).to.not.include('x');
+    });
+  });
+
   describe('sysctl', () => {
     it('writes and reads /proc/sys/net inside a namespace, leaving ours alone', async () => {
       const { name, ns } = await makeNetns('sysctl');

@@ -1,0 +1,43 @@
+/**
+ * A NetlinkPlan: requests for several sockets — the host's rtnetlink and nf_tables
+ * sockets, and one the addon opens inside a namespace it makes or enters first — run in
+ * order by one pool thread. The whole kernel side of plugging a container in (namespace,
+ * veth, its configuration, the firewall batch) costs one hand-off between threads instead
+ * of one per request; on a small VM a hand-off costs more than the kernel work it carries.
+ *
+ * Plan steps bypass the handles' request queues (the addon still serialises each socket's
+ * exchanges), so a plan must not race requests whose order it depends on.
+ */
+import { native, type NativePlanNs, type NetlinkSocket, type NsFd, type PlanPatch } from './native';
+import type { NativeFailure } from './transport';
+
+export interface PlanStep {
+  /** Names the step in errors and for fault injection. */
+  name: string;
+  /** The socket it goes to; none: the one inside the plan's namespace. */
+  socket?: NetlinkSocket;
+  messages: Buffer;
+  patch?: PlanPatch[];
+  /** The addon's failure of this step as a typed error. */
+  translate(err: NativeFailure): Error;
+}
+
+export type PlanOutcome =
+  | { ok: true; replies: Buffer[]; ns?: NsFd }
+  /** `step`: the failed step (-1: the namespace could not be made or entered); the ones before it were done. */
+  | { ok: false; step: number; error: Error };
+
+/** Runs `steps` in order after making or entering `ns`; stops at the first failure. */
+export async function runNetlinkPlan(steps: readonly PlanStep[], ns?: NativePlanNs): Promise<PlanOutcome> {
+  try {
+    const { replies, ns: made } = await native().netlinkPlan(
+      steps.map((s) => ({ messages: s.messages, ...(s.socket ? { socket: s.socket } : {}), ...(s.patch ? { patch: s.patch } : {}) })),
+      ns,
+    );
+    return { ok: true, replies, ...(made ? { ns: made } : {}) };
+  } catch (err) {
+    const step = (err as { step?: unknown }).step;
+    if (typeof step !== 'number') throw err; // refused arguments: a bug of ours, not the kernel's answer
+    return { ok: false, step, error: step >= 0 ? steps[step]!.translate(err as NativeFailure) : (err as Error) };
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * rtnetlink requests as steps of a NetlinkPlan (lib/plan.ts), failing with the same typed
+ * errors as RtnlHandle's verbs.
+ */
+import * as nl from '../netlink';
+import type { NetlinkSocket, NsFd } from '../native';
+import type { PlanStep } from '../plan';
+import { translateFailure, type RequestContext } from '../transport';
+import type { RtnlBatch } from './batch';
+import { rtmName } from './handle';
+import { linkFromSpec, validateLinkSpec } from './link-spec';
+import type { LinkSpec, VethSpec } from './types';
+
+/** One request; `socket` undefined: the socket inside the plan's namespace. */
+export function rtnlRequestStep(name: string, message: Buffer, ctx: RequestContext, socket?: NetlinkSocket): PlanStep {
+  return { name, messages: message, ...(socket ? { socket } : {}), translate: (err) => translateFailure(err, message, ctx, rtmName) };
+}
+
+/**
+ * Every request of `batch` in one send. The kernel stops at nothing, but the plan stops
+ * after this step if any failed; the error names the first failed request's op and target
+ * (or `target`, when the caller knows it better than the batch's ifindexes).
+ */
+export function rtnlBatchStep(name: string, batch: RtnlBatch, socket?: NetlinkSocket, target?: string): PlanStep {
+  const messages = batch.encode();
+  return {
+    name,
+    messages,
+    ...(socket ? { socket } : {}),
+    translate: (err) => {
+      const entry = batch.entries[(err as { index?: number }).index ?? -1];
+      return translateFailure(err, entry?.message ?? messages, { op: entry?.op ?? 'batch', target: target ?? entry?.target }, rtmName);
+    },
+  };
+}
+
+/**
+ * Stands for the fd of the namespace a plan makes, in a request encoded before it exists;
+ * the plan writes the real fd over it (see vethIntoPlanNs).
+ */
+const PLAN_NS_FD: NsFd = { fd: 0x7fffffff, closed: false, identity: () => ({ dev: 0, ino: 0 }), close: () => undefined };
+
+/**
+ * Like RtnlHandle.linkAdd of a veth whose peer is born inside the plan's namespace (made
+ * or entered by the plan): its IFLA_NET_NS_FD is patched in when the plan runs. `master`
+ * is an ifindex; no echo is asked for.
+ */
+export function vethIntoPlanNs(name: string, spec: Omit<VethSpec, 'peer'> & { peer: Omit<VethSpec['peer'], 'netns'> }, master: number | undefined, socket: NetlinkSocket): PlanStep {
+  const full: LinkSpec = { ...spec, peer: { ...spec.peer, netns: PLAN_NS_FD } };
+  validateLinkSpec(full);
+  const message = nl.linkNew(linkFromSpec(full, master === undefined ? {} : { master }));
+  const at = nl.vethPeerNsFdOffset(message)!;
+  return { ...rtnlRequestStep(name, message, { op: 'linkAdd', target: spec.name }, socket), patch: [{ from: 'ns', to: [at] }] };
+}
