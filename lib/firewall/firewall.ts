@@ -16,6 +16,7 @@ import { isNotFound, NsnetError, ValidationError } from '../errors';
 import { ipToBytes } from '../netlink/addresses';
 import { Netns } from '../netns/netns';
 import { NftHandle } from '../nft';
+import type { NftBatch } from '../netlink/nft';
 import { validateIp } from '../validate';
 import { PortIndex } from './port-index';
 import { parsePortRange, parsePortSpec, resolveMappings, validatePortSpec } from './ports';
@@ -38,6 +39,18 @@ import {
 import { readSnapshot, tableExists } from './snapshot';
 import type { EndpointSpec, FirewallSnapshot, FirewallState, IpFamily, NetworkSpec, PortInput, PortMapping, PortRange, Publication, ResolvedNetwork } from './types';
 import { PROTOS } from './types';
+
+/** A publication planned by Firewall.preparePublish, waiting for its batch to be applied. */
+export interface PreparedPublish {
+  /** The nf_tables batch to apply (empty: nothing to send). */
+  readonly batch: NftBatch;
+  /** What the batch installs (ephemeral host ports chosen). */
+  readonly mappings: readonly PortMapping[];
+  /** The batch was applied: record the publication; resolves with the mappings. */
+  commit(): Promise<PortMapping[]>;
+  /** The batch was not applied: forget the plan. A no-op once commit() or abort() was called. */
+  abort(): void;
+}
 
 export interface FirewallOptions {
   /**
@@ -257,10 +270,32 @@ export class Firewall implements Disposable {
    * port is taken by another endpoint.
    */
   async publish(endpoint: EndpointSpec, ports: readonly PortInput[] = []): Promise<PortMapping[]> {
+    const prepared = await this.preparePublish(endpoint, ports);
+    try {
+      await this.nft.apply(prepared.batch);
+    } catch (err) {
+      prepared.abort();
+      throw err;
+    }
+    return prepared.commit();
+  }
+
+  /**
+   * publish() in two halves, for a caller that sends the batch together with other kernel
+   * work (lib/plan.ts: one thread hand-off for a whole container): checks and plans now,
+   * and holds the firewall's queue until the caller reports that `batch` was applied
+   * (`commit()`, which resolves with the mappings) or was not (`abort()`). One of the two
+   * must be called. An empty batch has nothing to send.
+   */
+  async preparePublish(endpoint: EndpointSpec, ports: readonly PortInput[] = []): Promise<PreparedPublish> {
     const e = resolveEndpoint(endpoint);
     if (!Array.isArray(ports)) throw new ValidationError('publish: ports must be an array', { field: 'ports', op: 'publish' });
     const specs = ports.map((p) => (typeof p === 'string' ? parsePortSpec(p) : validatePortSpec(p)));
-    return this.serial(async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let planned!: (p: PreparedPublish) => void;
+    const ready = new Promise<PreparedPublish>((resolve) => (planned = resolve));
+    const queued = this.serial(async () => {
       const n = this.networks.get(e.network);
       if (n === undefined) throw new ValidationError(`publish: unknown network ${e.network}`, { field: 'endpoint.network', op: 'publish', target: e.id });
       if (n.internal && specs.length > 0) {
@@ -291,11 +326,34 @@ export class Firewall implements Disposable {
       const pub: Publication = { endpoint: e, mappings };
       if (mappings.some((m) => m.family === 4)) await this.routeLocalnet(n.bridge);
       const previousNetwork = previous ? this.networks.get(previous.endpoint.network) : undefined;
-      await this.nft.apply(planPublish(pub, n, previous, previousNetwork));
-      this.index.add(pub);
-      await this.flushUdp([...mappings, ...(previous?.mappings ?? [])]);
-      return mappings.map((m) => ({ ...m }));
+      let settled = false;
+      const settle = (): void => {
+        if (settled) throw new Error('preparePublish: commit() or abort() was already called');
+        settled = true;
+      };
+      planned({
+        batch: planPublish(pub, n, previous, previousNetwork),
+        mappings: mappings.map((m) => ({ ...m })),
+        commit: async () => {
+          settle();
+          try {
+            this.index.add(pub);
+            await this.flushUdp([...mappings, ...(previous?.mappings ?? [])]);
+            return mappings.map((m) => ({ ...m }));
+          } finally {
+            release();
+          }
+        },
+        abort: () => {
+          if (settled) return;
+          settled = true;
+          release();
+        },
+      });
+      await held;
     });
+    // A failed check rejects `queued` before anything was planned.
+    return Promise.race([ready, queued.then(() => ready)]);
   }
 
   /**

@@ -4,7 +4,7 @@
  * One nf_tables batch per intent.
  */
 export { Firewall, enableForwarding } from './firewall';
-export type { FirewallOptions } from './firewall';
+export type { FirewallOptions, PreparedPublish } from './firewall';
 export { PortConflictError } from './errors';
 export type { PortOwner } from './errors';
 export { parsePortSpec, validatePortSpec, formatPortSpec, formatMapping, resolveMappings, parsePortRange } from './ports';

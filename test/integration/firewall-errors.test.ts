@@ -131,6 +131,34 @@ describe('Firewall: refusals, kernel rejections, atomicity, drift (integration)'
     expect(applies).to.equal(1);
   });
 
+  it('preparePublish holds the queue until commit or abort; an aborted plan installs and reserves nothing', async () => {
+    const before = rulesetJson(host);
+    const prepared = await fw.preparePublish(E2, ['7070:70']);
+    expect(prepared.mappings.map((m) => m.hostPort)).to.deep.equal([7070]);
+    expect(prepared.batch.length).to.be.above(0);
+    // A publish queued behind it waits: its port is checked against the outcome.
+    let queuedDone = false;
+    const queued = fw.publish({ id: 'e5', network: 'a', ipv4: '198.51.100.5' }, ['7070:71']).finally(() => (queuedDone = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(queuedDone).to.equal(false);
+    prepared.abort();
+    prepared.abort(); // a no-op once settled
+    await queued; // 7070 was never taken: the queued one gets it
+    expect(fw.mappings('e2')).to.deep.equal([]);
+    expect(applies).to.equal(1);
+    expect(rulesetJson(host)).to.not.deep.equal(before);
+    await fw.unpublish('e5');
+    expect(rulesetJson(host)).to.deep.equal(before);
+
+    // Committed: the caller applied the batch; the publication counts from then on.
+    const second = await fw.preparePublish(E2, ['7071:70']);
+    await fw.nft.apply(second.batch);
+    expect(await second.commit()).to.deep.equal(second.mappings);
+    expect((await rejection(second.commit())).message).to.match(/already called/);
+    expect(fw.mappings('e2').map((m) => m.hostPort)).to.deep.equal([7071]);
+    expect(await rejection(fw.publish({ id: 'e6', network: 'a', ipv4: '198.51.100.6' }, ['7071:70']))).to.be.instanceOf(PortConflictError);
+  });
+
   it('a kernel rejection (an element made behind nsnet\'s back) surfaces typed and changes nothing', async () => {
     nftIn(host, ['add', 'element', 'inet', 'nsnet', 'dnat4_any', '{ tcp . 9999 : 198.51.100.9 . 99 }']);
     const before = rulesetJson(host);
