@@ -40,6 +40,15 @@ function isMissing(err: unknown): boolean {
   return err instanceof NotFoundError || (!(err instanceof NsnetError) && (err as NodeJS.ErrnoException)?.code === 'ENOENT');
 }
 
+/** A lease transaction as the journal's ops: `fn` runs on an overlay that records its changes. */
+function asOps<T>(fn: (tx: LeaseTx) => T): (state: LeaseState) => { ops: LeaseOp[]; result: T } {
+  return (state) => {
+    const tx = new LeaseOverlay(state);
+    const result = fn(tx);
+    return { ops: tx.ops(), result };
+  };
+}
+
 export class FileStore implements IpamStore {
   private readonly journals = new Map<string, JournaledFile<LeaseState, LeaseOp>>();
   private readonly networksDir: string;
@@ -128,13 +137,11 @@ export class FileStore implements IpamStore {
   }
 
   async updateLeases<T>(networkId: string, fn: (tx: LeaseTx) => T): Promise<T> {
-    return this.onNetwork(networkId, (journal) =>
-      journal.update((state) => {
-        const tx = new LeaseOverlay(state);
-        const result = fn(tx);
-        return { ops: tx.ops(), result };
-      }),
-    );
+    return this.onNetwork(networkId, (journal) => journal.update(asOps(fn)));
+  }
+
+  async updateLeasesDeferred<T>(networkId: string, fn: (tx: LeaseTx) => T): Promise<{ result: T; synced: Promise<void> }> {
+    return this.onNetwork(networkId, (journal) => journal.updateDeferred(asOps(fn)));
   }
 
   async readLeases<T>(networkId: string, fn: (view: LeaseView) => T): Promise<T> {

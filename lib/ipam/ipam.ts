@@ -15,7 +15,7 @@ import { resolveSpec, validateNetworkId } from './network-spec';
 import { validateOwner } from './owner';
 import { DEFAULT_BRIDGE_POOLS, DEFAULT_POOLS, type Pool, validatePools } from './pools';
 import { type Address, parseAddress, Prefix } from './prefix';
-import type { IpamStore } from './store';
+import type { IpamStore, LeaseTx } from './store';
 import { SubnetPlan } from './subnet-plan';
 import type {
   Allocation,
@@ -111,11 +111,26 @@ export class Ipam {
    * family fails, none is leased. Idempotent per endpoint: asking again returns what it holds.
    */
   async allocate(networkId: string, owner: LeaseOwner, request: AllocationRequest = {}): Promise<Allocation> {
+    const { allocation, synced } = await this.allocateDeferred(networkId, owner, request);
+    await synced;
+    return allocation;
+  }
+
+  /**
+   * allocate() that resolves as soon as the lease is taken, with `synced` for when it is
+   * on disk (see IpamStore.updateLeasesDeferred): a caller waits for the disk while it
+   * does other work, and awaits `synced` before reporting success.
+   */
+  async allocateDeferred(networkId: string, owner: LeaseOwner, request: AllocationRequest = {}): Promise<{ allocation: Allocation; synced: Promise<void> }> {
     validateNetworkId(networkId, 'networkId');
     const who = validateOwner(owner);
     const wants = this.validateRequest(request);
     const time = this.now().toISOString();
-    return this.store.updateLeases(networkId, (tx) => {
+    const update = <T>(fn: (tx: LeaseTx) => T): Promise<{ result: T; synced: Promise<void> }> =>
+      this.store.updateLeasesDeferred
+        ? this.store.updateLeasesDeferred(networkId, fn)
+        : this.store.updateLeases(networkId, fn).then((result) => ({ result, synced: Promise.resolve() }));
+    const { result: allocation, synced } = await update((tx) => {
       const plans = this.plansOf(tx.network);
       const families = [...(request.families ?? plans.keys())];
       for (const f of wants.keys()) if (!families.includes(f)) families.push(f);
@@ -132,6 +147,7 @@ export class Ipam {
       }
       return out;
     });
+    return { allocation, synced };
   }
 
   /** Frees one address. Idempotent: resolves undefined if it was not leased. */

@@ -57,5 +57,11 @@ export interface IpamStore {
   listNetworks(): Promise<NetworkRecord[]>;
   /** Rejects with NetworkNotFoundError for an unknown network. */
   updateLeases<T>(networkId: string, fn: (tx: LeaseTx) => T): Promise<T>;
+  /**
+   * updateLeases() that resolves once the change is visible to every user of the store,
+   * with `synced` for when it is durable too. Optional: stores without it are durable at
+   * once.
+   */
+  updateLeasesDeferred?<T>(networkId: string, fn: (tx: LeaseTx) => T): Promise<{ result: T; synced: Promise<void> }>;
   readLeases<T>(networkId: string, fn: (view: LeaseView) => T): Promise<T>;
 }

@@ -141,15 +141,38 @@ export class JournaledFile<S, Op> {
    * applying them; they are appended as one record (all or nothing) and then applied.
    */
   async update<T>(fn: (state: S) => { ops: Op[]; result: T }): Promise<T> {
-    return this.withJournal(true, async (fd) => {
+    const { result, synced } = await this.write(fn, false);
+    await synced;
+    return result;
+  }
+
+  /**
+   * update() that resolves once the record is written (to the page cache) and the lock
+   * released, with `synced` for its fdatasync: a caller with other slow work to do (a
+   * kernel plan) waits for the disk at the same time, and must await `synced` before it
+   * reports the change as done. Another process already sees the record (the page cache
+   * is shared), and a later writer's fdatasync makes it durable with its own.
+   */
+  updateDeferred<T>(fn: (state: S) => { ops: Op[]; result: T }): Promise<{ result: T; synced: Promise<void> }> {
+    return this.write(fn, true);
+  }
+
+  private async write<T>(fn: (state: S) => { ops: Op[]; result: T }, defer: boolean): Promise<{ result: T; synced: Promise<void> }> {
+    return this.withJournal(true, async (fd, keepOpenUntil) => {
       const { tornAt } = this.refresh(fd);
       const cache = this.cache!;
       const { ops, result } = fn(cache.state);
-      if (ops.length === 0) return result;
+      if (ops.length === 0) return { result, synced: Promise.resolve() };
       if (tornAt !== undefined) fs.ftruncateSync(fd, tornAt);
       const record = encodeRecord({ seq: cache.seq + 1, ops });
       writeAt(fd, record, cache.offset);
-      await fdatasyncFd(fd);
+      const synced = fdatasyncFd(fd);
+      if (defer) {
+        keepOpenUntil(synced); // the fd stays open until its fdatasync is done
+        synced.catch(() => this.forget()); // not durable: reread rather than trust the cache
+      } else {
+        await synced;
+      }
       for (const op of ops) this.codec.apply(cache.state, op);
       cache.seq += 1;
       cache.offset += record.length;
@@ -158,7 +181,7 @@ export class JournaledFile<S, Op> {
         // caller would think it never happened). The journal just grows until the next try.
         await this.compact().catch((err: unknown) => process.emitWarning(`nsnet: compaction of ${this.dir} failed: ${String(err)}`));
       }
-      return result;
+      return { result, synced };
     });
   }
 
@@ -175,15 +198,18 @@ export class JournaledFile<S, Op> {
     this.cache = undefined;
   }
 
-  private async withJournal<T>(exclusive: boolean, fn: (fd: number) => Promise<T>): Promise<T> {
+  /** Runs `fn` with the journal open under the lock; `keepOpenUntil` delays the close past the lock. */
+  private async withJournal<T>(exclusive: boolean, fn: (fd: number, keepOpenUntil: (p: Promise<unknown>) => void) => Promise<T>): Promise<T> {
     return withFileLock(
       this.lockFile,
       async () => {
         const fd = fs.openSync(path.join(this.dir, JOURNAL_FILE), exclusive ? 'r+' : 'r');
+        let pending: Promise<unknown> | undefined;
         try {
-          return await fn(fd);
+          return await fn(fd, (p) => (pending = p));
         } finally {
-          fs.closeSync(fd);
+          if (pending) void pending.catch(() => undefined).finally(() => fs.closeSync(fd));
+          else fs.closeSync(fd);
         }
       },
       { exclusive, lock: this.options.lock },

@@ -50,6 +50,20 @@ describe('Ipam (file store, one process)', () => {
     expect(v6b).not.to.equal(v6a);
   });
 
+  it('allocateDeferred: the lease is in the journal and seen by a fresh instance before it is synced; synced resolves', async () => {
+    const a = open();
+    await a.createNetwork({ id: 'n' });
+    const journal = path.join(dir, 'networks', 'n', 'journal.log');
+    const before = fs.statSync(journal).size;
+    const { allocation, synced } = await a.allocateDeferred('n', { endpointId: 'e1', containerId: 'c' });
+    expect(allocation.ipv4!.address).to.equal('172.18.0.2');
+    expect(fs.statSync(journal).size).to.be.above(before); // written, whether or not synced yet
+    expect((await open().leases('n')).map((l) => l.owner.endpointId)).to.deep.equal(['e1']);
+    await synced;
+    // The same endpoint asking again gets what it holds; another gets the next address.
+    expect((await a.allocate('n', { endpointId: 'e2' })).ipv4!.address).to.equal('172.18.0.3');
+  });
+
   it('deletes a network with one rename, and a fresh instance agrees', async () => {
     const a = open();
     await a.createNetwork({ id: 'n' });
