@@ -11,7 +11,11 @@ import { parsePortSpec, PortConflictError, type LinkAllow, type PortSpec, type P
 import { Netns, type ExecOptions } from '../netns/netns';
 import { validateIp } from '../validate';
 import type { HostContext } from './context';
-import { attachEndpoint, detachEndpoint, leaseEndpoint, plugEndpoint, type EndpointLease } from './endpoint';
+import type { NsFd } from '../native';
+import { RtnlBatch } from '../rtnl/batch';
+import { rtnlBatchStep } from '../rtnl/plan-steps';
+import { attachEndpoint, detachEndpoint, leaseEndpoint, preparePlug, StaleBridgeIndexError } from './endpoint';
+import { applyPlan, type PlanNamespace } from './kernel-plan';
 import { etcDirOf, removeFilesOf, writeFilesOf } from './files';
 import { ConflictError, NoSuchObjectError } from './errors';
 import { newId, shortId, validateName } from './ids';
@@ -90,6 +94,16 @@ export function exposedPorts(c: Pick<ContainerRecord, 'ports' | 'publishAll' | '
     for (let p = spec.containerPorts.start; p <= spec.containerPorts.end && out.size < MAX_EXPOSED_PORTS; p++) out.set(`${spec.proto}/${p}`, { proto: spec.proto, port: p });
   }
   return [...out.values()];
+}
+
+/** Runs `attempt` again, once, if it failed only because a remembered bridge ifindex was stale. */
+async function retryOnStaleBridge<T>(attempt: () => Promise<T>): Promise<T> {
+  try {
+    return await attempt();
+  } catch (err) {
+    if (!(err instanceof StaleBridgeIndexError)) throw err;
+    return attempt();
+  }
 }
 
 /** The next free ethN in a container. */
@@ -221,37 +235,43 @@ export class Containers {
         ports: portSpecs,
         ...(linkAllows.length ? { links: linkAllows } : {}),
       };
-      return transaction(async (tx) => {
-        // The lease names the namespace by path, so both can be made at once.
-        const netnsPath = options.netns ?? path.join(this.ctx.netnsDir, containerNetnsName(id));
-        const [ns, lease] = await tx.all<[Netns, EndpointLease | undefined]>([
-          () => this.namespaceFor(tx, id, options.netns),
-          async () => (network ? leaseEndpoint(this.ctx, tx, { id, netns: netnsPath }, network, request) : undefined),
-        ]);
-        try {
-          const endpoints: EndpointRecord[] = [];
-          if (network) {
-            endpoints.push(await plugEndpoint(this.ctx, tx, { netns: ns, loopbackUp: true }, network, request, lease!));
-          } else {
-            await tx.step('loopback up', async () => (await ns.handle()).linkSet(1, { up: true }));
+      // A bridge index remembered from before may be stale (the bridge recreated behind
+      // our back): then the whole setup, rolled back, runs once more with a fresh lookup.
+      return retryOnStaleBridge(() =>
+        transaction(async (tx) => {
+          const supplied = options.netns === undefined ? undefined : await this.openSupplied(tx, options.netns);
+          try {
+            const nsName = containerNetnsName(id);
+            const netnsPath = options.netns ?? path.join(this.ctx.netnsDir, nsName);
+            const ns: PlanNamespace = supplied
+              ? { enter: supplied }
+              : { create: { dir: this.ctx.netnsDir, name: nsName, undo: () => Netns.deleteByName(nsName, this.ctx.netnsDir).then(() => undefined) } };
+            // The lease names the namespace by path, so it can be taken before the namespace exists.
+            const lease = network ? await leaseEndpoint(this.ctx, tx, { id, netns: netnsPath }, network, request) : undefined;
+            const plug = network ? await preparePlug(this.ctx, tx, { ns, loopbackUp: true }, network, request, lease!) : undefined;
+            // One native call for the kernel's part; it runs on the pool while the record and
+            // the container's files are written here.
+            const kernel = plug ? plug.run() : applyPlan(tx, [rtnlBatchStep('loopback up', new RtnlBatch().linkSet(1, { up: true }))], ns);
+            const record: ContainerRecord = {
+              ...base,
+              mode: mode.mode,
+              netnsPath,
+              ownsNetns: options.netns === undefined,
+              endpoints: plug ? [plug.endpoint] : [],
+            };
+            const [made] = await tx.all<[{ ns?: NsFd }, void, void, void]>([
+              () => kernel,
+              async () => lease?.synced,
+              () => tx.step('record', () => this.ctx.store.saveContainer(record), () => this.ctx.store.deleteContainer(id)),
+              () => tx.step('files', () => writeFilesOf(this.ctx, record), () => removeFilesOf(this.ctx, id)),
+            ]);
+            made.ns?.close(); // the bind mount keeps the namespace
+            return record;
+          } finally {
+            supplied?.close();
           }
-          const record: ContainerRecord = {
-            ...base,
-            mode: mode.mode,
-            netnsPath: ns.file ?? options.netns!,
-            ownsNetns: options.netns === undefined,
-            endpoints,
-          };
-          // Independent writes: the record's two fsyncs need not wait for the files.
-          await tx.all([
-            () => tx.step('record', () => this.ctx.store.saveContainer(record), () => this.ctx.store.deleteContainer(id)),
-            () => tx.step('files', () => writeFilesOf(this.ctx, record), () => removeFilesOf(this.ctx, id)),
-          ]);
-          return record;
-        } finally {
-          ns.close();
-        }
-      }, this.ctx.faults);
+        }, this.ctx.faults),
+      );
     });
   }
 
@@ -305,29 +325,9 @@ export class Containers {
     }
   }
 
-  /** The runtime's namespace (opened), or a new one of ours (deleted again on rollback). */
-  private async namespaceFor(tx: Transaction, id: string, supplied: string | undefined): Promise<Netns> {
-    if (supplied !== undefined) {
-      return tx.step(
-        'open netns',
-        async () => {
-          const ns = await Netns.open(supplied);
-          // Start opening its rtnetlink socket (a thread that enters the namespace) now, so
-          // that it is ready when the veth exists; a failure shows where it is awaited.
-          ns.handle().catch(() => undefined);
-          return ns;
-        },
-        (ns) => ns.close(),
-      );
-    }
-    return tx.step(
-      'create netns',
-      () => Netns.create(containerNetnsName(id), { dir: this.ctx.netnsDir }),
-      async (ns) => {
-        ns.close();
-        await Netns.deleteByName(containerNetnsName(id), this.ctx.netnsDir);
-      },
-    );
+  /** The runtime's namespace, opened (closed again on rollback). */
+  private openSupplied(tx: Transaction, file: string): Promise<Netns> {
+    return tx.step('open netns', () => Netns.open(file), (ns) => ns.close());
   }
 
   /** Like `docker network connect NET CONTAINER`: the container gets the next ethN. */
@@ -342,24 +342,26 @@ export class Containers {
       if (c.endpoints.some((e) => e.networkId === network.id)) {
         throw new ConflictError(`container ${c.name} is already connected to ${network.name}`, { op: 'containerConnect', target: network.name });
       }
-      return transaction(async (tx) => {
-        const ns = await Netns.open(c.netnsPath);
-        try {
-          const ep = await attachEndpoint(this.ctx, tx, { id: c.id, netns: ns }, network, {
-            ifname: nextIfname(c.endpoints),
-            aliases,
-            ...(options.ip !== undefined ? { ip: options.ip } : {}),
-            ...(options.ip6 !== undefined ? { ip6: options.ip6 } : {}),
-            defaultRoute: c.endpoints.length === 0,
-          });
-          const updated = { ...c, endpoints: [...c.endpoints, ep] };
-          await tx.step('record', () => this.ctx.store.saveContainer(updated), () => this.ctx.store.saveContainer(c));
-          await tx.step('files', () => writeFilesOf(this.ctx, updated), () => writeFilesOf(this.ctx, c));
-          return ep;
-        } finally {
-          ns.close();
-        }
-      }, this.ctx.faults);
+      return retryOnStaleBridge(() =>
+        transaction(async (tx) => {
+          const ns = await Netns.open(c.netnsPath);
+          try {
+            const ep = await attachEndpoint(this.ctx, tx, { id: c.id, netns: ns }, network, {
+              ifname: nextIfname(c.endpoints),
+              aliases,
+              ...(options.ip !== undefined ? { ip: options.ip } : {}),
+              ...(options.ip6 !== undefined ? { ip6: options.ip6 } : {}),
+              defaultRoute: c.endpoints.length === 0,
+            });
+            const updated = { ...c, endpoints: [...c.endpoints, ep] };
+            await tx.step('record', () => this.ctx.store.saveContainer(updated), () => this.ctx.store.saveContainer(c));
+            await tx.step('files', () => writeFilesOf(this.ctx, updated), () => writeFilesOf(this.ctx, c));
+            return ep;
+          } finally {
+            ns.close();
+          }
+        }, this.ctx.faults),
+      );
     });
   }
 

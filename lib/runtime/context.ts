@@ -39,10 +39,10 @@ export interface HostContext {
   defaultBridge: Required<Pick<DefaultBridgeOptions, 'name'>> & DefaultBridgeOptions;
   dnsFiles: HostDnsFiles;
   /**
-   * Bridge name → ifindex, learnt from the first veth enslaved to it, so later ones need
-   * no lookup. Dropped when nsnet deletes the bridge; a stale entry (someone else
-   * recreated the bridge) fails the enslaving request, which is then retried by name.
-   * The kernel hands out ifindexes cyclically, so a stale one names no other device.
+   * Bridge name → ifindex, looked up once, so that later veths need no lookup. Dropped
+   * when nsnet deletes the bridge; a stale entry (someone else recreated the bridge) fails
+   * the enslaving request, and the whole setup, rolled back, runs again with a fresh
+   * lookup. The kernel hands out ifindexes cyclically, so a stale one names no other device.
    */
   bridgeIndexes: Map<string, number>;
   /** Resolvers started by this Host: told to sync when a network is created or removed. */

@@ -5,13 +5,16 @@
  * while its namespace is being created.
  */
 import { randomBytes } from 'node:crypto';
-import { isNotFound } from '../errors';
-import type { LinkAllow, PortInput, PortMapping } from '../firewall';
+import { isNotFound, NsnetError } from '../errors';
+import type { LinkAllow, PortInput } from '../firewall';
 import { netnsIdentity, type Allocation } from '../ipam';
+import type { NsFd } from '../native';
+import * as nl from '../netlink';
 import type { Netns } from '../netns/netns';
-import { RtnlBatch } from '../rtnl/batch';
-import type { LinkRef } from '../rtnl/types';
+import { IFINDEX_PLACEHOLDER, RtnlBatch } from '../rtnl/batch';
+import { rtnlBatchStep, rtnlRequestStep, vethIntoPlanNs } from '../rtnl/plan-steps';
 import type { HostContext } from './context';
+import { applyPlan, type PlanNamespace, type TxPlanStep } from './kernel-plan';
 import { hostVethName, newId } from './ids';
 import type { EndpointRecord, NetworkConfig } from './records';
 import type { Transaction } from './transaction';
@@ -47,6 +50,8 @@ function ignoreGone(err: unknown): void {
 export interface EndpointLease {
   id: string;
   alloc: Allocation;
+  /** When the lease is on disk: await it before reporting the endpoint as made. */
+  synced: Promise<void>;
 }
 
 /**
@@ -63,69 +68,74 @@ export async function leaseEndpoint(
 ): Promise<EndpointLease> {
   const id = newId();
   const owner = { endpointId: id, containerId: container.id, netns: container.netns };
-  const alloc = await tx.step(
+  const { allocation, synced } = await tx.step(
     `ipam ${network.name}`,
-    () => ctx.ipam.allocate(network.id, owner, { ...(request.ip ? { ip: request.ip } : {}), ...(request.ip6 ? { ip6: request.ip6 } : {}) }),
-    () => ctx.ipam.releaseEndpoint(network.id, id).then(() => undefined),
+    () => ctx.ipam.allocateDeferred(network.id, owner, { ...(request.ip ? { ip: request.ip } : {}), ...(request.ip6 ? { ip6: request.ip6 } : {}) }),
+    // After a failed fdatasync too: the release is a record of its own.
+    async (taken) => {
+      await taken.synced.catch(() => undefined);
+      await ctx.ipam.releaseEndpoint(network.id, id);
+    },
   );
-  return { id, alloc };
+  return { id, alloc: allocation, synced };
+}
+
+/** Where a plugged endpoint's container end goes. */
+export interface PlugTarget {
+  /** A namespace the plan makes (a new container's) or an existing one it enters. */
+  ns: PlanNamespace;
+  /** Bring the namespace's lo up as well (a fresh namespace). */
+  loopbackUp?: boolean;
+}
+
+/** A linkAdd that failed with a bridge ifindex from ctx.bridgeIndexes: worth one retry by name. */
+export class StaleBridgeIndexError extends Error {
+  constructor(readonly bridge: string, override readonly cause: unknown) {
+    super(`bridge ${bridge}: remembered ifindex is stale`);
+  }
+}
+
+/** The bridge's ifindex: remembered (see HostContext.bridgeIndexes), else one lookup. */
+async function bridgeIndex(ctx: HostContext, bridge: string): Promise<{ index: number; remembered: boolean }> {
+  const known = ctx.bridgeIndexes.get(bridge);
+  if (known !== undefined) return { index: known, remembered: true };
+  const index = await ctx.rtnl.linkIndex(bridge);
+  ctx.bridgeIndexes.set(bridge, index);
+  return { index, remembered: false };
+}
+
+/** An endpoint planned by preparePlug, ready to be sent to the kernel. */
+export interface PreparedPlug {
+  /** The endpoint as it is once run() succeeded (host ports chosen included). */
+  readonly endpoint: EndpointRecord;
+  /**
+   * Sends the plan (one native call); resolves with the fd of a namespace it made. Call it
+   * exactly once, right away: until then the firewall holds its queue for this endpoint.
+   */
+  run(): Promise<{ ns?: NsFd }>;
 }
 
 /**
- * Creates a leased endpoint's interface: the veth pair (host end enslaved to the bridge
- * and up, container end born in the container's namespace under its final name), then,
- * at once, the container end's configuration (one batch) and the firewall's (one batch).
- * With `loopbackUp`, the container's lo comes up in the same batch (a fresh namespace).
+ * Plans a leased endpoint's interface as one NetlinkPlan (one thread hand-off): the
+ * namespace when the plan makes it, the veth pair (host end enslaved to the bridge and
+ * up, container end born in the container's namespace under its final name), the
+ * container end's ifindex, its configuration (one batch) and the firewall's (one batch).
+ * With `loopbackUp`, the container's lo comes up in the same batch. Everything the
+ * endpoint's record says is known before the plan runs, so a caller can write the record
+ * while the kernel works.
  */
-export async function plugEndpoint(
+export async function preparePlug(
   ctx: HostContext,
   tx: Transaction,
-  container: { netns: Netns; loopbackUp?: boolean },
+  target: PlugTarget,
   network: NetworkConfig,
   request: EndpointRequest,
   { id, alloc }: EndpointLease,
-): Promise<EndpointRecord> {
+): Promise<PreparedPlug> {
   const hostIfname = hostVethName(id);
   const mac = request.mac ?? macFor(alloc);
   const mtu = network.mtu === undefined ? {} : { mtu: network.mtu };
-  const vethTo = (master: LinkRef) =>
-    ctx.rtnl.linkAdd({ kind: 'veth', name: hostIfname, master, up: true, ...mtu, peer: { name: request.ifname, netns: container.netns, mac, ...mtu } });
-  const hostEnd = await tx.step(
-    `veth ${hostIfname}`,
-    async () => {
-      const known = ctx.bridgeIndexes.get(network.bridge);
-      if (known !== undefined) {
-        try {
-          return await vethTo(known);
-        } catch {
-          ctx.bridgeIndexes.delete(network.bridge); // stale: the request failed as a whole, try by name
-        }
-      }
-      const link = await vethTo(network.bridge);
-      if (link.master !== undefined) ctx.bridgeIndexes.set(network.bridge, link.master);
-      return link;
-    },
-    (link) => ctx.rtnl.linkDel(link.index).catch(ignoreGone),
-  );
-  // IFLA_LINK of the host end is the container end's ifindex in its namespace.
-  const inner = hostEnd.link ?? (await (await container.netns.handle()).linkIndex(request.ifname));
-  const configure = (): Promise<void> =>
-    tx.step(`configure ${request.ifname}`, async () => {
-      const batch = new RtnlBatch();
-      if (container.loopbackUp) batch.linkSet(1, { up: true }); // lo is ifindex 1 in every namespace
-      // An interface on an IPv4-only network gets no IPv6 address, not even a link-local
-      // one (Docker disables IPv6 on such interfaces since 26.0). Without one the link
-      // sends no DAD, MLD or router solicitations, which the bridge floods to every other
-      // container: that flood made each new container cost O(N) in kernel work (measured
-      // with the C floor: 0.5 ms each for the first 50 of 500, 6.5 ms for the last 50).)
-      batch.linkSet(inner, alloc.ipv6 ? { up: true } : { addrGenMode: 'none', up: true });
-      if (alloc.ipv4) batch.addrAdd(inner, alloc.ipv4.cidr);
-      // No DAD: the address is unique by construction, and usable the moment we return.
-      if (alloc.ipv6) batch.addrAdd(inner, alloc.ipv6.cidr, { noDad: true });
-      if (request.defaultRoute && alloc.ipv4) batch.routeAdd({ dst: 'default', gateway: alloc.ipv4.gateway, dev: inner });
-      if (request.defaultRoute && alloc.ipv6) batch.routeAdd({ dst: 'default', gateway: alloc.ipv6.gateway, dev: inner });
-      await (await container.netns.handle()).apply(batch, request.ifname);
-    });
+  const master = await bridgeIndex(ctx, network.bridge);
   const v4 = alloc.ipv4?.address;
   const v6 = alloc.ipv6?.address;
   // Every endpoint of an icc-off network registers its bridge port with the firewall;
@@ -133,32 +143,91 @@ export async function plugEndpoint(
   // its batch need not wait for the container end's configuration.
   const ports = request.ports ?? [];
   const links = network.icc ? [] : request.links ?? [];
-  const publish = (): Promise<PortMapping[]> =>
+  const publication =
     ports.length || !network.icc
-      ? tx.step(
-          'publish',
-          () =>
-            ctx.firewall.publish(
-              { id, network: network.id, port: hostIfname, ...(v4 ? { ipv4: v4 } : {}), ...(v6 ? { ipv6: v6 } : {}), ...(links.length ? { links } : {}) },
-              ports,
-            ),
-          () => ctx.firewall.unpublish(id).then(() => undefined),
+      ? await ctx.firewall.preparePublish(
+          { id, network: network.id, port: hostIfname, ...(v4 ? { ipv4: v4 } : {}), ...(v6 ? { ipv6: v6 } : {}), ...(links.length ? { links } : {}) },
+          ports,
         )
-      : Promise.resolve([]);
-  const [, published] = await tx.all<[void, PortMapping[]]>([configure, publish]);
+      : undefined;
+  let steps: TxPlanStep[];
+  let firewallStep: TxPlanStep | undefined;
+  try {
+    const configure = new RtnlBatch();
+    if (target.loopbackUp) configure.linkSet(1, { up: true }); // lo is ifindex 1 in every namespace
+    // The container end's ifindex is the kernel's choice: the plan patches it in.
+    const inner = IFINDEX_PLACEHOLDER;
+    // An interface on an IPv4-only network gets no IPv6 address, not even a link-local
+    // one (Docker disables IPv6 on such interfaces since 26.0). Without one the link
+    // sends no DAD, MLD or router solicitations, which the bridge floods to every other
+    // container: that flood made each new container cost O(N) in kernel work (measured
+    // with the C floor: 0.5 ms each for the first 50 of 500, 6.5 ms for the last 50).)
+    configure.linkSet(inner, alloc.ipv6 ? { up: true } : { addrGenMode: 'none', up: true });
+    if (alloc.ipv4) configure.addrAdd(inner, alloc.ipv4.cidr);
+    // No DAD: the address is unique by construction, and usable the moment we return.
+    if (alloc.ipv6) configure.addrAdd(inner, alloc.ipv6.cidr, { noDad: true });
+    if (request.defaultRoute && alloc.ipv4) configure.routeAdd({ dst: 'default', gateway: alloc.ipv4.gateway, dev: inner });
+    if (request.defaultRoute && alloc.ipv6) configure.routeAdd({ dst: 'default', gateway: alloc.ipv6.gateway, dev: inner });
+    const vethName = `veth ${hostIfname}`;
+    steps = [
+      {
+        ...vethIntoPlanNs(vethName, { kind: 'veth', name: hostIfname, up: true, ...mtu, peer: { name: request.ifname, mac, ...mtu } }, master.index, ctx.rtnl.planSocket),
+        undo: () => ctx.rtnl.linkDel(hostIfname).catch(ignoreGone),
+      },
+      // RTM_NEWADDR and RTM_NEWROUTE take no interface name: one doit lookup in the
+      // namespace (no echo to rely on: kernels before 6.3 ignore NLM_F_ECHO on links).
+      rtnlRequestStep(`index ${request.ifname}`, nl.linkGet({ name: request.ifname }), { op: 'linkIndex', target: request.ifname }),
+      {
+        ...rtnlBatchStep(`configure ${request.ifname}`, configure, undefined, request.ifname),
+        patch: [{ from: 1, at: nl.HEADER_INDEX_AT, to: configure.offsetsOf(inner) }],
+      },
+    ];
+    firewallStep = publication && ctx.firewall.nft.planStep('publish', publication.batch);
+    if (publication && firewallStep) {
+      steps.push({
+        ...firewallStep,
+        settle: async (ran) => {
+          if (ran) await publication.commit();
+          else publication.abort();
+        },
+        undo: () => ctx.firewall.unpublish(id).then(() => undefined),
+      });
+    }
+  } catch (err) {
+    publication?.abort();
+    throw err;
+  }
+  const published = publication ? publication.mappings.map((m) => ({ ...m })) : [];
+  const run = async (): Promise<{ ns?: NsFd }> => {
+    try {
+      const outcome = await applyPlan(tx, steps, target.ns);
+      if (publication && !firewallStep) await publication.commit();
+      return outcome.ns ? { ns: outcome.ns } : {};
+    } catch (err) {
+      publication?.abort(); // unless the plan already settled it
+      if (master.remembered && err instanceof NsnetError && err.op === 'linkAdd' && err.target === hostIfname) {
+        ctx.bridgeIndexes.delete(network.bridge);
+        throw new StaleBridgeIndexError(network.bridge, err);
+      }
+      throw err;
+    }
+  };
   return {
-    id,
-    networkId: network.id,
-    ifname: request.ifname,
-    hostIfname,
-    mac,
-    ...(alloc.ipv4 ? { ipv4: alloc.ipv4.cidr, gateway: alloc.ipv4.gateway } : {}),
-    ...(alloc.ipv6 ? { ipv6: alloc.ipv6.cidr, gateway6: alloc.ipv6.gateway } : {}),
-    aliases: [...(request.aliases ?? [])],
-    ...(request.ip ? { staticIp: request.ip } : {}),
-    ...(request.ip6 ? { staticIp6: request.ip6 } : {}),
-    ...(published.length ? { published } : {}),
-    ...(links.length ? { links } : {}),
+    endpoint: {
+      id,
+      networkId: network.id,
+      ifname: request.ifname,
+      hostIfname,
+      mac,
+      ...(alloc.ipv4 ? { ipv4: alloc.ipv4.cidr, gateway: alloc.ipv4.gateway } : {}),
+      ...(alloc.ipv6 ? { ipv6: alloc.ipv6.cidr, gateway6: alloc.ipv6.gateway } : {}),
+      aliases: [...(request.aliases ?? [])],
+      ...(request.ip ? { staticIp: request.ip } : {}),
+      ...(request.ip6 ? { staticIp6: request.ip6 } : {}),
+      ...(published.length ? { published } : {}),
+      ...(links.length ? { links } : {}),
+    },
+    run,
   };
 }
 
@@ -171,7 +240,9 @@ export async function attachEndpoint(
   request: EndpointRequest,
 ): Promise<EndpointRecord> {
   const lease = await leaseEndpoint(ctx, tx, { id: container.id, netns: netnsIdentity(container.netns.identity()) }, network, request);
-  return plugEndpoint(ctx, tx, { netns: container.netns }, network, request, lease);
+  const plug = await preparePlug(ctx, tx, { ns: { enter: container.netns } }, network, request, lease);
+  await tx.all([() => plug.run(), () => lease.synced]);
+  return plug.endpoint;
 }
 
 /**

@@ -69,6 +69,31 @@ export class Transaction {
     return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
   }
 
+  /**
+   * For steps that run together in one call (a NetlinkPlan): takes the next indexes for
+   * `names` and asks the fault injector about each in order. Returns how many of them may
+   * run and, if fewer than all, the fault to throw once they did. Record each one that
+   * succeeded with done().
+   */
+  reserve(names: readonly string[]): { allowed: number; fault?: unknown } {
+    if (this.done) throw new Error(`transaction already finished; steps ${names.join(', ')} refused`);
+    for (let i = 0; i < names.length; i++) {
+      const index = this.count++;
+      try {
+        this.faults?.(names[i]!, index);
+      } catch (fault) {
+        return { allowed: i, fault };
+      }
+    }
+    return { allowed: names.length };
+  }
+
+  /** A reserve()d step succeeded: record it, with its undo. */
+  stepDone(name: string, undo?: Undo): void {
+    this.steps.push(name);
+    if (undo) this.undos.push({ step: name, undo });
+  }
+
   /** Registers an undo without a step (for work done by a callee). */
   onRollback(step: string, undo: Undo): void {
     this.undos.push({ step, undo });

@@ -13,9 +13,16 @@ import path from 'node:path';
 
 const TEMP_MARK = '.tmp-';
 
+/**
+ * Unique per process: random once (a reused pid after a crash must not meet its
+ * predecessor's leftovers), then a counter, which costs nothing per write.
+ */
+const WRITER = `${process.pid}-${randomBytes(4).toString('hex')}`;
+let written = 0;
+
 /** The temp name for `file`: hidden, unique per writer, recognisable by removeStaleTemps(). */
 function tempName(file: string): string {
-  return path.join(path.dirname(file), `.${path.basename(file)}${TEMP_MARK}${process.pid}-${randomBytes(4).toString('hex')}`);
+  return path.join(path.dirname(file), `.${path.basename(file)}${TEMP_MARK}${WRITER}-${(written++).toString(36)}`);
 }
 
 /**

@@ -78,6 +78,25 @@ describe('Transaction', () => {
     expect(out).to.deep.equal([1, 'b']);
   });
 
+  it('reserve(): counts grouped steps in order, says how many may run before an injected fault, and undoes what stepDone() recorded', async () => {
+    const log: string[] = [];
+    const err = await transaction(async (tx) => {
+      await tx.step('a', () => log.push('a'), () => void log.push('undo a'));
+      const { allowed, fault } = tx.reserve(['b', 'c', 'd']);
+      expect(allowed).to.equal(1); // b may run; c (index 2) is the injected fault
+      expect(fault).to.be.instanceOf(InjectedFault).and.include({ step: 'c', index: 2 });
+      tx.stepDone('b', () => void log.push('undo b'));
+      await tx.step('e', () => log.push('e'));
+      throw fault;
+    }, failAt(2)).catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(InjectedFault);
+    expect(log).to.deep.equal(['a', 'e', 'undo b', 'undo a']);
+    const tx = new Transaction();
+    expect(tx.reserve(['x', 'y'])).to.deep.equal({ allowed: 2 });
+    tx.commit();
+    expect(() => tx.reserve(['z'])).to.throw(/already finished/);
+  });
+
   it('refuses steps after it finished', async () => {
     const tx = new Transaction();
     tx.commit();
