@@ -9,7 +9,7 @@ export { encodeMessage, splitMessages, decodeError } from './nlmsg';
 export type { NetlinkMessage, NetlinkErrorInfo } from './nlmsg';
 export { AttrWriter, parseAttrs, align4 } from './attr';
 export type { RawAttr } from './attr';
-export { attrValueOffset, HEADER_INDEX_AT, ifindexOffsets, vethPeerNsFdOffset } from './locate';
+export { addrAttrOffset, attrValueOffset, HEADER_INDEX_AT, ifindexOffsets, linkAttrOffset, vethPeerAttrOffset, vethPeerNsFdOffset } from './locate';
 export { ipFamily, ipToBytes, bytesToIp, macToBytes, bytesToMac, dottedQuad } from './addresses';
 
 export { decodeLink, linkGroupOf, writeLink } from './link';

@@ -12,6 +12,8 @@ import {
 
 /** sizeof(struct ifinfomsg): the header of link messages and of a veth's peer info. */
 const IFINFOMSG_LEN = 16;
+/** sizeof(struct ifaddrmsg). */
+const IFADDRMSG_LEN = 8;
 /** sizeof(struct rtmsg). */
 const RTMSG_LEN = 12;
 /** Byte offset of ifi_index in a link message (ifinfomsg) and of ifa_index in an address message (ifaddrmsg). */
@@ -61,11 +63,26 @@ export function ifindexOffsets(message: Buffer): number[] {
   }
 }
 
-/** Offset of IFLA_NET_NS_FD in a veth request's peer (IFLA_LINKINFO/IFLA_INFO_DATA/VETH_INFO_PEER). */
-export function vethPeerNsFdOffset(message: Buffer): number | undefined {
+/** Offset of a top-level attribute's value in a link message (after its ifinfomsg). */
+export function linkAttrOffset(message: Buffer, type: number): number | undefined {
+  return attrValueOffset(message, NLMSG_HDRLEN + IFINFOMSG_LEN, Math.min(message.length, message.readUInt32LE(0)), type);
+}
+
+/** Offset of an attribute's value in a veth request's peer (IFLA_LINKINFO/IFLA_INFO_DATA/VETH_INFO_PEER). */
+export function vethPeerAttrOffset(message: Buffer, type: number): number | undefined {
   const end = Math.min(message.length, message.readUInt32LE(0));
   const info = nested(message, NLMSG_HDRLEN + IFINFOMSG_LEN, end, IFLA_LINKINFO);
   const data = info && nested(message, info[0], info[1], IFLA_INFO_DATA);
   const peer = data && nested(message, data[0], data[1], VETH_INFO_PEER);
-  return peer && attrValueOffset(message, peer[0] + IFINFOMSG_LEN, peer[1], IFLA_NET_NS_FD);
+  return peer && attrValueOffset(message, peer[0] + IFINFOMSG_LEN, peer[1], type);
+}
+
+/** Offset of IFLA_NET_NS_FD in a veth request's peer. */
+export function vethPeerNsFdOffset(message: Buffer): number | undefined {
+  return vethPeerAttrOffset(message, IFLA_NET_NS_FD);
+}
+
+/** Offset of an attribute's value in an address message (after its ifaddrmsg). */
+export function addrAttrOffset(message: Buffer, type: number): number | undefined {
+  return attrValueOffset(message, NLMSG_HDRLEN + IFADDRMSG_LEN, Math.min(message.length, message.readUInt32LE(0)), type);
 }

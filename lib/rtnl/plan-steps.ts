@@ -6,7 +6,7 @@ import * as nl from '../netlink';
 import type { NetlinkSocket, NsFd } from '../native';
 import type { PlanStep } from '../plan';
 import { translateFailure, type RequestContext } from '../transport';
-import type { RtnlBatch } from './batch';
+import type { BatchEntry } from './batch';
 import { rtmName } from './handle';
 import { linkFromSpec, validateLinkSpec } from './link-spec';
 import type { LinkSpec, VethSpec } from './types';
@@ -17,18 +17,18 @@ export function rtnlRequestStep(name: string, message: Buffer, ctx: RequestConte
 }
 
 /**
- * Every request of `batch` in one send. The kernel stops at nothing, but the plan stops
- * after this step if any failed; the error names the first failed request's op and target
- * (or `target`, when the caller knows it better than the batch's ifindexes).
+ * Every request of a batch in one send (`messages`: RtnlBatch.encode(), `entries`: its
+ * entries). The kernel stops at nothing, but the plan stops after this step if any
+ * failed; the error names the first failed request's op and target (or `target`, when the
+ * caller knows it better than the batch's ifindexes).
  */
-export function rtnlBatchStep(name: string, batch: RtnlBatch, socket?: NetlinkSocket, target?: string): PlanStep {
-  const messages = batch.encode();
+export function rtnlBatchStep(name: string, messages: Buffer, entries: readonly BatchEntry[], socket?: NetlinkSocket, target?: string): PlanStep {
   return {
     name,
     messages,
     ...(socket ? { socket } : {}),
     translate: (err) => {
-      const entry = batch.entries[(err as { index?: number }).index ?? -1];
+      const entry = entries[(err as { index?: number }).index ?? -1];
       return translateFailure(err, entry?.message ?? messages, { op: entry?.op ?? 'batch', target: target ?? entry?.target }, rtmName);
     },
   };

@@ -13,6 +13,7 @@ import { validateIp } from '../validate';
 import type { HostContext } from './context';
 import type { NsFd } from '../native';
 import { RtnlBatch } from '../rtnl/batch';
+import type { PlanStep } from '../plan';
 import { rtnlBatchStep } from '../rtnl/plan-steps';
 import { attachEndpoint, detachEndpoint, leaseEndpoint, preparePlug, StaleBridgeIndexError } from './endpoint';
 import { applyPlan, type PlanNamespace } from './kernel-plan';
@@ -94,6 +95,12 @@ export function exposedPorts(c: Pick<ContainerRecord, 'ports' | 'publishAll' | '
     for (let p = spec.containerPorts.start; p <= spec.containerPorts.end && out.size < MAX_EXPOSED_PORTS; p++) out.set(`${spec.proto}/${p}`, { proto: spec.proto, port: p });
   }
   return [...out.values()];
+}
+
+/** lo up in the plan's namespace (lo is ifindex 1 in every namespace). */
+function loopbackUpStep(): PlanStep {
+  const batch = new RtnlBatch().linkSet(1, { up: true });
+  return rtnlBatchStep('loopback up', batch.encode(), batch.entries);
 }
 
 /** Runs `attempt` again, once, if it failed only because a remembered bridge ifindex was stale. */
@@ -251,7 +258,7 @@ export class Containers {
             const plug = network ? await preparePlug(this.ctx, tx, { ns, loopbackUp: true }, network, request, lease!) : undefined;
             // One native call for the kernel's part; it runs on the pool while the record and
             // the container's files are written here.
-            const kernel = plug ? plug.run() : applyPlan(tx, [rtnlBatchStep('loopback up', new RtnlBatch().linkSet(1, { up: true }))], ns);
+            const kernel = plug ? plug.run() : applyPlan(tx, [loopbackUpStep()], ns);
             const record: ContainerRecord = {
               ...base,
               mode: mode.mode,

@@ -6,6 +6,7 @@ import type { Firewall } from '../firewall';
 import type { Ipam } from '../ipam';
 import type { Netns } from '../netns/netns';
 import type { RtnlHandle } from '../rtnl/handle';
+import type { PlugTemplates } from './plug-requests';
 import type { RuntimeStore } from './store';
 import type { FaultInjector } from './transaction';
 
@@ -45,6 +46,8 @@ export interface HostContext {
    * lookup. The kernel hands out ifindexes cyclically, so a stale one names no other device.
    */
   bridgeIndexes: Map<string, number>;
+  /** Encoded rtnetlink requests per shape of endpoint, filled in per endpoint (see plug-requests.ts). */
+  plugTemplates: PlugTemplates;
   /** Resolvers started by this Host: told to sync when a network is created or removed. */
   resolvers: Set<{ sync(): Promise<void> }>;
   /** Tests: fail a chosen step of the next setup (see transaction.ts). */

@@ -11,8 +11,7 @@ import { netnsIdentity, type Allocation } from '../ipam';
 import type { NsFd } from '../native';
 import * as nl from '../netlink';
 import type { Netns } from '../netns/netns';
-import { IFINDEX_PLACEHOLDER, RtnlBatch } from '../rtnl/batch';
-import { rtnlBatchStep, rtnlRequestStep, vethIntoPlanNs } from '../rtnl/plan-steps';
+import { rtnlBatchStep, rtnlRequestStep } from '../rtnl/plan-steps';
 import type { HostContext } from './context';
 import { applyPlan, type PlanNamespace, type TxPlanStep } from './kernel-plan';
 import { hostVethName, newId } from './ids';
@@ -41,6 +40,8 @@ export function macFor(allocation: Allocation): string {
   const bytes = allocation.ipv4 ? [0x02, 0x42, ...allocation.ipv4.address.split('.').map(Number)] : [0x02, ...randomBytes(5)];
   return bytes.map((b) => b.toString(16).padStart(2, '0')).join(':');
 }
+
+const prefixLength = (cidr: string): number => Number(cidr.slice(cidr.indexOf('/') + 1));
 
 function ignoreGone(err: unknown): void {
   if (!isNotFound(err)) throw err;
@@ -134,7 +135,6 @@ export async function preparePlug(
 ): Promise<PreparedPlug> {
   const hostIfname = hostVethName(id);
   const mac = request.mac ?? macFor(alloc);
-  const mtu = network.mtu === undefined ? {} : { mtu: network.mtu };
   const master = await bridgeIndex(ctx, network.bridge);
   const v4 = alloc.ipv4?.address;
   const v6 = alloc.ipv6?.address;
@@ -153,33 +153,31 @@ export async function preparePlug(
   let steps: TxPlanStep[];
   let firewallStep: TxPlanStep | undefined;
   try {
-    const configure = new RtnlBatch();
-    if (target.loopbackUp) configure.linkSet(1, { up: true }); // lo is ifindex 1 in every namespace
-    // The container end's ifindex is the kernel's choice: the plan patches it in.
-    const inner = IFINDEX_PLACEHOLDER;
-    // An interface on an IPv4-only network gets no IPv6 address, not even a link-local
-    // one (Docker disables IPv6 on such interfaces since 26.0). Without one the link
-    // sends no DAD, MLD or router solicitations, which the bridge floods to every other
-    // container: that flood made each new container cost O(N) in kernel work (measured
-    // with the C floor: 0.5 ms each for the first 50 of 500, 6.5 ms for the last 50).)
-    configure.linkSet(inner, alloc.ipv6 ? { up: true } : { addrGenMode: 'none', up: true });
-    if (alloc.ipv4) configure.addrAdd(inner, alloc.ipv4.cidr);
-    // No DAD: the address is unique by construction, and usable the moment we return.
-    if (alloc.ipv6) configure.addrAdd(inner, alloc.ipv6.cidr, { noDad: true });
-    if (request.defaultRoute && alloc.ipv4) configure.routeAdd({ dst: 'default', gateway: alloc.ipv4.gateway, dev: inner });
-    if (request.defaultRoute && alloc.ipv6) configure.routeAdd({ dst: 'default', gateway: alloc.ipv6.gateway, dev: inner });
-    const vethName = `veth ${hostIfname}`;
+    const requests = ctx.plugTemplates.requests(
+      {
+        ifname: request.ifname,
+        master: master.index,
+        ...(network.mtu === undefined ? {} : { mtu: network.mtu }),
+        loopbackUp: target.loopbackUp === true,
+        defaultRoute: request.defaultRoute,
+        ...(alloc.ipv4 ? { ipv4: { prefixLength: prefixLength(alloc.ipv4.cidr), gateway: alloc.ipv4.gateway } } : {}),
+        ...(alloc.ipv6 ? { ipv6: { prefixLength: prefixLength(alloc.ipv6.cidr), gateway: alloc.ipv6.gateway } } : {}),
+      },
+      { hostIfname, mac, ...(alloc.ipv4 ? { ipv4: alloc.ipv4.cidr } : {}), ...(alloc.ipv6 ? { ipv6: alloc.ipv6.cidr } : {}) },
+      ctx.rtnl.planSocket,
+    );
     steps = [
       {
-        ...vethIntoPlanNs(vethName, { kind: 'veth', name: hostIfname, up: true, ...mtu, peer: { name: request.ifname, mac, ...mtu } }, master.index, ctx.rtnl.planSocket),
+        ...rtnlRequestStep(`veth ${hostIfname}`, requests.veth, { op: 'linkAdd', target: hostIfname }, ctx.rtnl.planSocket),
+        patch: [{ from: 'ns', to: [requests.vethNsFdAt] }],
         undo: () => ctx.rtnl.linkDel(hostIfname).catch(ignoreGone),
       },
       // RTM_NEWADDR and RTM_NEWROUTE take no interface name: one doit lookup in the
       // namespace (no echo to rely on: kernels before 6.3 ignore NLM_F_ECHO on links).
       rtnlRequestStep(`index ${request.ifname}`, nl.linkGet({ name: request.ifname }), { op: 'linkIndex', target: request.ifname }),
       {
-        ...rtnlBatchStep(`configure ${request.ifname}`, configure, undefined, request.ifname),
-        patch: [{ from: 1, at: nl.HEADER_INDEX_AT, to: configure.offsetsOf(inner) }],
+        ...rtnlBatchStep(`configure ${request.ifname}`, requests.configure, requests.configureEntries, undefined, request.ifname),
+        patch: [{ from: 1, at: nl.HEADER_INDEX_AT, to: requests.configureIndexAt }],
       },
     ];
     firewallStep = publication && ctx.firewall.nft.planStep('publish', publication.batch);

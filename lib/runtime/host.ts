@@ -17,6 +17,7 @@ import { inspectContainer, inspectNetwork, type DockerNetworkInspect, type Docke
 import { Networks, type Network, type NetworkCreateOptions } from './networks';
 import { reconcile, type Liveness, type ReconcileReport } from './reconcile';
 import type { ContainerRecord, EndpointRecord } from './records';
+import { PlugTemplates } from './plug-requests';
 import { RuntimeStore } from './store';
 import type { FaultInjector } from './transaction';
 
@@ -124,6 +125,7 @@ export class Host {
         netnsDir: options.netnsDir ?? NETNS_RUN_DIR,
         defaultBridge: { name: 'nsnet0', ...options.defaultBridge },
         bridgeIndexes: new Map(),
+        plugTemplates: new PlugTemplates(),
         resolvers: new Set(),
         dnsFiles: { resolvConf: options.resolvConf ?? '/etc/resolv.conf', hosts: options.hostsFile ?? '/etc/hosts' },
         ...(options.faults ? { faults: options.faults } : {}),
