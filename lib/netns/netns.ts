@@ -11,7 +11,12 @@ import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
 import path from 'node:path';
 import { fromNativeError, NsnetError, ValidationError } from '../errors';
 import { native, type NsFd } from '../native';
+import * as nl from '../netlink';
+import { runNetlinkPlan, type PlanStep } from '../plan';
+import { RtnlBatch } from '../rtnl/batch';
 import { NETLINK_ROUTE, RtnlHandle } from '../rtnl/handle';
+import { rtnlBatchStep, rtnlRequestStep, vethIntoPlanNs } from '../rtnl/plan-steps';
+import type { VethSpec } from '../rtnl/types';
 import { validateInt, validateNetnsName } from '../validate';
 
 /** Where iproute2 keeps named namespaces (NETNS_RUN_DIR). */
@@ -60,6 +65,44 @@ export class Netns implements AsyncDisposable {
     } catch (err) {
       throw fromNativeError(err, 'unshare', 'netnsCreate', name);
     }
+  }
+
+  /**
+   * Like `ip netns add NAME`, `ip link add HOST type veth peer name PEER netns NAME`, then
+   * `configure` inside the new namespace — for one thread hand-off instead of one per
+   * request (see lib/plan.ts). The veth goes through `host` (an RtnlHandle of the namespace
+   * where its host end lives); its peer is born inside under its final name. `configure`
+   * runs inside by ifindex, with RtnlBatch.PEER standing for the peer's (looked up in the
+   * same hand-off). A failure leaves neither namespace nor veth.
+   */
+  static async createWithVeth(
+    name: string,
+    host: RtnlHandle,
+    veth: Omit<VethSpec, 'kind' | 'peer' | 'master'> & { master?: number; peer: Omit<VethSpec['peer'], 'netns'> },
+    configure: RtnlBatch = new RtnlBatch(),
+    options: { dir?: string } = {},
+  ): Promise<Netns> {
+    validateNetnsName(name);
+    const dir = options.dir ?? NETNS_RUN_DIR;
+    const { master, ...spec } = veth;
+    const steps: PlanStep[] = [
+      vethIntoPlanNs(`veth ${spec.name}`, { kind: 'veth', ...spec }, master, host.planSocket),
+      // RTM_NEWADDR and RTM_NEWROUTE take no name: one lookup of the peer, inside.
+      rtnlRequestStep(`index ${spec.peer.name}`, nl.linkGet({ name: spec.peer.name }), { op: 'linkIndex', target: spec.peer.name }),
+    ];
+    if (configure.size > 0) {
+      steps.push({
+        ...rtnlBatchStep('configure', configure.encode(), configure.entries),
+        patch: [{ from: 1, at: nl.HEADER_INDEX_AT, to: configure.offsetsOf(RtnlBatch.PEER) }],
+      });
+    }
+    const outcome = await runNetlinkPlan(steps, { create: { dir, name } });
+    if (outcome.ok) return new Netns(outcome.ns!, path.join(dir, name), name);
+    if (outcome.step < 0) throw fromNativeError(outcome.error, 'unshare', 'netnsCreate', name);
+    // Undo what was done: the veth (its peer goes with it), then the namespace.
+    if (outcome.step > 0) await host.linkDel(spec.name).catch(() => undefined);
+    await Netns.deleteByName(name, dir).catch(() => undefined);
+    throw outcome.error;
   }
 
   /** Opens a namespace file: /run/netns/NAME, /proc/PID/ns/net, or a runtime's own bind mount. */

@@ -34,6 +34,12 @@ function index(value: number, field: string): number {
 export const IFINDEX_PLACEHOLDER = 0x7fffffff;
 
 export class RtnlBatch {
+  /**
+   * Stands for a veth peer's ifindex in a batch that runs where the kernel has yet to
+   * choose it (Netns.createWithVeth): the plan writes the real one over it.
+   */
+  static readonly PEER = IFINDEX_PLACEHOLDER;
+
   readonly entries: BatchEntry[] = [];
 
   get size(): number {

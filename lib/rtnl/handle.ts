@@ -10,6 +10,7 @@ import { native, type NetlinkSocket, type NsFd, type TransactResult } from '../n
 import { SerialTransport, TransportHandle } from '../transport';
 import { validateCidr } from '../validate';
 import { RtnlBatch } from './batch';
+import { rtmName } from './names';
 import { linkFromSpec, validateLinkChanges, validateLinkRef, validateLinkSpec } from './link-spec';
 import { familyNumber, validateNeighSpec, validateRouteSpec } from './route-spec';
 import type {
@@ -20,16 +21,6 @@ export const NETLINK_ROUTE = 0;
 /** RTM_F_CLONED: cache entries, which `ip route show` leaves out too. */
 const RTM_F_CLONED = 0x200;
 
-const RTM_NAMES: Map<number, string> = new Map(
-  Object.entries(nl)
-    .filter(([name, value]) => name.startsWith('RTM_') && typeof value === 'number')
-    .map(([name, value]) => [value as number, name]),
-);
-
-/** 'RTM_NEWLINK' for 16. */
-export function rtmName(type: number): string {
-  return RTM_NAMES.get(type) ?? `RTM_${type}`;
-}
 
 /** Adds header flags (NLM_F_ECHO, …) to a complete message built by lib/netlink. */
 function withFlags(message: Buffer, flags: number): Buffer {

@@ -7,7 +7,7 @@ import type { NetlinkSocket, NsFd } from '../native';
 import type { PlanStep } from '../plan';
 import { translateFailure, type RequestContext } from '../transport';
 import type { BatchEntry } from './batch';
-import { rtmName } from './handle';
+import { rtmName } from './names';
 import { linkFromSpec, validateLinkSpec } from './link-spec';
 import type { LinkSpec, VethSpec } from './types';
 

@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import { once } from 'node:events';
 import fs from 'node:fs';
-import { AlreadyExistsError, Netns, NotFoundError, RtnlHandle, ValidationError } from '../../lib';
+import { AlreadyExistsError, Netns, NotFoundError, RtnlBatch, RtnlHandle, ValidationError } from '../../lib';
 import { ipJson, requireSandbox, run, uniqueName } from '../support/sandbox';
 
 function netnsList(): string[] {
@@ -36,6 +36,53 @@ describe('Netns (integration)', function () {
     expect(netnsList()).to.not.include(name);
     await ns.delete();
     expect(await Netns.deleteByName(name)).to.equal(false);
+  });
+
+  it('createWithVeth: namespace, veth with its peer inside, and the peer configured by index, as ip sees them; a failure leaves nothing', async () => {
+    const name = uniqueName('wv');
+    const host = await RtnlHandle.open();
+    try {
+      const ns = await Netns.createWithVeth(
+        name,
+        host,
+        { name: 'wvh0', up: true, peer: { name: 'eth0', mac: '02:00:00:00:01:02' } },
+        new RtnlBatch()
+          .linkSet(1, { up: true })
+          .linkSet(RtnlBatch.PEER, { up: true })
+          .addrAdd(RtnlBatch.PEER, '10.9.0.2/24')
+          .routeAdd({ dst: 'default', gateway: '10.9.0.1', dev: RtnlBatch.PEER }),
+      );
+      try {
+        expect(netnsList()).to.include(name);
+        expect(ns.file).to.equal(`/run/netns/${name}`);
+        const eth0 = ipJson<Array<{ ifname: string; address: string; flags: string[]; addr_info: Array<{ local: string; prefixlen: number }> }>>('-n', name, 'addr', 'show', 'dev', 'eth0')[0]!;
+        expect(eth0.address).to.equal('02:00:00:00:01:02');
+        expect(eth0.flags).to.include('UP');
+        expect(eth0.addr_info.map((a) => `${a.local}/${a.prefixlen}`)).to.include('10.9.0.2/24');
+        expect(ipJson<Array<{ dst: string; gateway: string; dev: string }>>('-n', name, 'route', 'show', 'default')).to.deep.equal([
+          { dst: 'default', gateway: '10.9.0.1', dev: 'eth0', flags: [] },
+        ]);
+        expect(ipJson<Array<{ ifname: string }>>('link', 'show', 'dev', 'wvh0')[0]!.ifname).to.equal('wvh0');
+      } finally {
+        await host.linkDel('wvh0');
+        await ns.delete();
+      }
+
+      // The route's gateway is not on any subnet of eth0: the configure step fails, and
+      // neither the veth nor the namespace stays.
+      const failed = uniqueName('wvf');
+      const err = await Netns.createWithVeth(
+        failed,
+        host,
+        { name: 'wvh1', peer: { name: 'eth0' } },
+        new RtnlBatch().linkSet(RtnlBatch.PEER, { up: true }).routeAdd({ dst: 'default', gateway: '10.99.0.1', dev: RtnlBatch.PEER }),
+      ).catch((e: unknown) => e);
+      expect(err).to.include({ code: 'ENETUNREACH', syscall: 'RTM_NEWROUTE' });
+      expect(netnsList()).to.not.include(failed);
+      expect(ipJson<Array<{ ifname: string }>>('link').map((l) => l.ifname)).to.not.include('wvh1');
+    } finally {
+      host.close();
+    }
   });
 
   it('refuses a name that is taken with AlreadyExistsError, and leaves the first alone', async () => {
