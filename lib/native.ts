@@ -86,6 +86,11 @@ export interface NativePlanStep {
   patch?: PlanPatch[];
 }
 
+export interface OpenNativePlan {
+  readonly done: Promise<{ replies: Buffer[]; ns?: NsFd }>;
+  push(steps: NativePlanStep[], last: boolean): boolean;
+}
+
 /** The plan's namespace: made by the plan (like netnsCreate) or entered by fd. */
 export interface NativePlanNs {
   create?: { dir: string; name: string };
@@ -120,6 +125,14 @@ export interface NativeAddon {
    * fd of a namespace it made.
    */
   netlinkPlan(steps: NativePlanStep[], ns?: NativePlanNs): Promise<{ replies: Buffer[]; ns?: NsFd }>;
+  /**
+   * netlinkPlan whose first steps start at once while JS works out the rest: `push` adds
+   * steps (numbered after those before, for patches) and, with `last`, ends the plan; it
+   * returns false if the plan already stopped at a failure (the steps are dropped). The
+   * pool thread waits for steps until the last push, so every open plan must be ended.
+   * Throws a TypeError for bad arguments.
+   */
+  netlinkPlanOpen(steps: NativePlanStep[], ns?: NativePlanNs): OpenNativePlan;
   /** Unmounts (MNT_DETACH) and unlinks a namespace file. Resolves false if it was not there. */
   netnsDelete(file: string): Promise<boolean>;
   /** Opens a namespace file by path (synchronous open, O_RDONLY|O_CLOEXEC). */

@@ -8,7 +8,7 @@
  * Plan steps bypass the handles' request queues (the addon still serialises each socket's
  * exchanges), so a plan must not race requests whose order it depends on.
  */
-import { native, type NativePlanNs, type NetlinkSocket, type NsFd, type PlanPatch } from './native';
+import { native, type NativePlanNs, type NativePlanStep, type NetlinkSocket, type NsFd, type PlanPatch } from './native';
 import type { NativeFailure } from './transport';
 
 export interface PlanStep {
@@ -27,17 +27,41 @@ export type PlanOutcome =
   /** `step`: the failed step (-1: the namespace could not be made or entered); the ones before it were done. */
   | { ok: false; step: number; error: Error };
 
-/** Runs `steps` in order after making or entering `ns`; stops at the first failure. */
-export async function runNetlinkPlan(steps: readonly PlanStep[], ns?: NativePlanNs): Promise<PlanOutcome> {
+const toNative = (s: PlanStep): NativePlanStep => ({ messages: s.messages, ...(s.socket ? { socket: s.socket } : {}), ...(s.patch ? { patch: s.patch } : {}) });
+
+/** The addon's settlement as a PlanOutcome, the failure translated by its step. */
+async function outcomeOf(done: Promise<{ replies: Buffer[]; ns?: NsFd }>, steps: readonly PlanStep[]): Promise<PlanOutcome> {
   try {
-    const { replies, ns: made } = await native().netlinkPlan(
-      steps.map((s) => ({ messages: s.messages, ...(s.socket ? { socket: s.socket } : {}), ...(s.patch ? { patch: s.patch } : {}) })),
-      ns,
-    );
+    const { replies, ns: made } = await done;
     return { ok: true, replies, ...(made ? { ns: made } : {}) };
   } catch (err) {
     const step = (err as { step?: unknown }).step;
     if (typeof step !== 'number') throw err; // refused arguments: a bug of ours, not the kernel's answer
     return { ok: false, step, error: step >= 0 ? steps[step]!.translate(err as NativeFailure) : (err as Error) };
   }
+}
+
+/** Runs `steps` in order after making or entering `ns`; stops at the first failure. */
+export async function runNetlinkPlan(steps: readonly PlanStep[], ns?: NativePlanNs): Promise<PlanOutcome> {
+  return outcomeOf(native().netlinkPlan(steps.map(toNative), ns), steps);
+}
+
+/** A plan whose first steps run while the caller works out the rest (see NativeAddon.netlinkPlanOpen). */
+export interface OpenPlan {
+  /** Adds steps; `last` ends the plan. False if it already stopped at a failure. */
+  push(steps: readonly PlanStep[], last: boolean): boolean;
+  /** Settles once the plan ended and ran (or stopped). */
+  readonly outcome: Promise<PlanOutcome>;
+}
+
+export function openNetlinkPlan(steps: readonly PlanStep[], ns?: NativePlanNs): OpenPlan {
+  const all = [...steps];
+  const open = native().netlinkPlanOpen(steps.map(toNative), ns);
+  return {
+    push: (more, last) => {
+      all.push(...more);
+      return open.push(more.map(toNative), last);
+    },
+    outcome: outcomeOf(open.done, all),
+  };
 }

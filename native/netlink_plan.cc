@@ -17,6 +17,8 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <condition_variable>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -46,6 +48,16 @@ struct PlanStep {
   std::vector<uint8_t> request;
   std::vector<size_t> offsets;
   std::vector<Patch> patches;
+};
+
+// The steps of a plan, which JS may still be adding to while the first ones run (an
+// "open" plan): the worker waits for the next step until JS says there are no more.
+struct PlanQueue {
+  std::mutex mutex;
+  std::condition_variable added;
+  std::vector<PlanStep> steps;  // guarded by mutex; the worker moves each out as it runs it
+  bool last = false;            // no more steps will come
+  bool stopped = false;         // the worker is done (a step failed, or it ran the last)
 };
 
 struct PlanOutcome {
@@ -80,8 +92,20 @@ void ApplyPatch(PlanStep& step, const Patch& p, int nsFd, const std::vector<std:
   for (size_t off : p.to) memcpy(step.request.data() + off, &value, sizeof value);
 }
 
-PlanOutcome RunPlan(NsSource& source, std::vector<PlanStep>& steps) {
+// Takes step `i` when it is there, or nothing once JS said it sent the last one.
+std::optional<PlanStep> NextStep(PlanQueue& queue, size_t i) {
+  std::unique_lock<std::mutex> lock(queue.mutex);
+  queue.added.wait(lock, [&] { return i < queue.steps.size() || queue.last; });
+  if (i >= queue.steps.size()) return std::nullopt;
+  return std::move(queue.steps[i]);
+}
+
+PlanOutcome RunPlan(NsSource& source, PlanQueue& queue) {
   PlanOutcome out;
+  auto stop = [&] {
+    std::lock_guard<std::mutex> lock(queue.mutex);
+    queue.stopped = true;
+  };
   std::shared_ptr<NetlinkState> nsSocket;
   int nsFd = -1;
   try {
@@ -98,24 +122,27 @@ PlanOutcome RunPlan(NsSource& source, std::vector<PlanStep>& steps) {
     }
   } catch (const Failure& f) {
     out.failure = f;
+    stop();
     return out;
   }
-  out.replies.resize(steps.size());
-  for (size_t i = 0; i < steps.size(); ++i) {
-    PlanStep& step = steps[i];
+  for (size_t i = 0;; ++i) {
+    std::optional<PlanStep> next = NextStep(queue, i);
+    if (!next) break;
+    PlanStep& step = *next;
     try {
       NetlinkState* socket = step.socket ? step.socket.get() : nsSocket.get();
       if (!socket) ThrowFailure(EBADF, "netlink plan: no namespace socket");
       for (const Patch& p : step.patches) ApplyPatch(step, p, nsFd, out.replies);
       NetlinkReply reply = TransactOn(*socket, step.request, step.offsets);
       if (!reply.errors.empty()) throw reply.errors.front();
-      out.replies[i] = std::move(reply.data);
+      out.replies.push_back(std::move(reply.data));
     } catch (const Failure& f) {
       out.failure = f;
       out.failedStep = static_cast<int>(i);
       break;
     }
   }
+  stop();
   return out;
 }
 
@@ -177,60 +204,124 @@ PlanStep ParseStep(Napi::Env env, Napi::Value value, size_t index) {
   return step;
 }
 
+// Parses `list` as steps numbered from `base` (patches name earlier steps by number).
+std::vector<PlanStep> ParseSteps(Napi::Env env, Napi::Value value, size_t base, bool hasNs) {
+  if (!value.IsArray()) throw InvalidArg(env, "steps must be an array");
+  Napi::Array list = value.As<Napi::Array>();
+  std::vector<PlanStep> steps;
+  for (uint32_t i = 0; i < list.Length(); ++i) {
+    steps.push_back(ParseStep(env, list.Get(i), base + i));
+    if (!steps.back().socket && !hasNs) throw InvalidArg(env, "a step without socket needs ns");
+  }
+  return steps;
+}
+
+std::shared_ptr<NsSource> ParseNs(Napi::Env env, Napi::Value value) {
+  auto source = std::make_shared<NsSource>();
+  if (value.IsObject()) {
+    Napi::Object ns = value.As<Napi::Object>();
+    Napi::Value create = ns.Get("create");
+    if (create.IsObject()) {
+      Napi::Object c = create.As<Napi::Object>();
+      if (!c.Get("dir").IsString() || !c.Get("name").IsString()) throw InvalidArg(env, "ns.create needs dir and name strings");
+      source->dir = c.Get("dir").As<Napi::String>().Utf8Value();
+      source->name = c.Get("name").As<Napi::String>().Utf8Value();
+      CheckNetnsPath(env, source->dir, source->name);
+    } else if (!ns.Get("enter").IsUndefined()) {
+      source->enter = NsFd::DupArg(env, ns.Get("enter"));
+    } else {
+      throw InvalidArg(env, "ns must have create or enter");
+    }
+    Napi::Value protocol = ns.Get("protocol");
+    if (protocol.IsNumber()) source->protocol = protocol.As<Napi::Number>().Int32Value();
+  } else if (!value.IsUndefined() && !value.IsNull()) {
+    throw InvalidArg(env, "ns must be an object");
+  }
+  return source;
+}
+
+Napi::Value SettleOutcome(Napi::Env env, PlanOutcome& out) {
+  if (out.failure) {
+    Napi::Error error = ToJsError(env, *out.failure);
+    error.Set("step", Napi::Number::New(env, out.failedStep));
+    throw error;
+  }
+  Napi::Object result = Napi::Object::New(env);
+  Napi::Array replies = Napi::Array::New(env, out.replies.size());
+  for (size_t i = 0; i < out.replies.size(); ++i) {
+    replies.Set(static_cast<uint32_t>(i), Napi::Buffer<uint8_t>::Copy(env, out.replies[i].data(), out.replies[i].size()));
+  }
+  result.Set("replies", replies);
+  if (out.ns.Valid()) result.Set("ns", NsFd::New(env, std::move(out.ns)));
+  return result;
+}
+
+Napi::Promise StartPlan(Napi::Env env, std::shared_ptr<NsSource> source, std::shared_ptr<PlanQueue> queue) {
+  return PromiseWorker<PlanOutcome>::Start(env, [source, queue] { return RunPlan(*source, *queue); }, SettleOutcome);
+}
+
 Napi::Value NetlinkPlan(const Napi::CallbackInfo& info) {
   return AsyncEntry(info, [&]() -> Napi::Value {
     Napi::Env env = info.Env();
-    if (!info[0].IsArray()) throw InvalidArg(env, "steps must be an array");
-    Napi::Array list = info[0].As<Napi::Array>();
-    auto steps = std::make_shared<std::vector<PlanStep>>();
-    for (uint32_t i = 0; i < list.Length(); ++i) steps->push_back(ParseStep(env, list.Get(i), i));
-    auto source = std::make_shared<NsSource>();
-    if (info[1].IsObject()) {
-      Napi::Object ns = info[1].As<Napi::Object>();
-      Napi::Value create = ns.Get("create");
-      if (create.IsObject()) {
-        Napi::Object c = create.As<Napi::Object>();
-        if (!c.Get("dir").IsString() || !c.Get("name").IsString()) throw InvalidArg(env, "ns.create needs dir and name strings");
-        source->dir = c.Get("dir").As<Napi::String>().Utf8Value();
-        source->name = c.Get("name").As<Napi::String>().Utf8Value();
-        CheckNetnsPath(env, source->dir, source->name);
-      } else if (!ns.Get("enter").IsUndefined()) {
-        source->enter = NsFd::DupArg(env, ns.Get("enter"));
-      } else {
-        throw InvalidArg(env, "ns must have create or enter");
-      }
-      Napi::Value protocol = ns.Get("protocol");
-      if (protocol.IsNumber()) source->protocol = protocol.As<Napi::Number>().Int32Value();
-    } else if (!info[1].IsUndefined() && !info[1].IsNull()) {
-      throw InvalidArg(env, "ns must be an object");
-    }
-    for (const PlanStep& s : *steps) {
-      if (!s.socket && source->name.empty() && !source->enter.Valid()) throw InvalidArg(env, "a step without socket needs ns");
-    }
-    return PromiseWorker<PlanOutcome>::Start(
-        env, [steps, source] { return RunPlan(*source, *steps); },
-        [](Napi::Env env, PlanOutcome& out) -> Napi::Value {
-          if (out.failure) {
-            Napi::Error error = ToJsError(env, *out.failure);
-            error.Set("step", Napi::Number::New(env, out.failedStep));
-            throw error;
-          }
-          Napi::Object result = Napi::Object::New(env);
-          Napi::Array replies = Napi::Array::New(env, out.replies.size());
-          for (size_t i = 0; i < out.replies.size(); ++i) {
-            replies.Set(static_cast<uint32_t>(i), Napi::Buffer<uint8_t>::Copy(env, out.replies[i].data(), out.replies[i].size()));
-          }
-          result.Set("replies", replies);
-          if (out.ns.Valid()) result.Set("ns", NsFd::New(env, std::move(out.ns)));
-          return result;
-        });
+    auto source = ParseNs(env, info[1]);
+    auto queue = std::make_shared<PlanQueue>();
+    queue->steps = ParseSteps(env, info[0], 0, !source->name.empty() || source->enter.Valid());
+    queue->last = true;
+    return StartPlan(env, source, queue);
   });
+}
+
+// An open plan: its first steps start at once and JS adds the rest with push(steps, last),
+// so that kernel work whose inputs are known runs while JS works out the rest. The pool
+// thread waits for the next step; push(…, true) ends the plan (also with no steps).
+Napi::Value NetlinkPlanOpen(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto source = ParseNs(env, info[1]);
+  bool hasNs = !source->name.empty() || source->enter.Valid();
+  auto queue = std::make_shared<PlanQueue>();
+  queue->steps = ParseSteps(env, info[0], 0, hasNs);
+  Napi::Object handle = Napi::Object::New(env);
+  handle.Set("done", StartPlan(env, source, queue));
+  handle.Set("push", Napi::Function::New(env, [queue, hasNs](const Napi::CallbackInfo& call) -> Napi::Value {
+    Napi::Env env = call.Env();
+    if (!call[1].IsBoolean()) throw InvalidArg(env, "last must be a boolean");
+    size_t base;
+    {
+      std::lock_guard<std::mutex> lock(queue->mutex);
+      if (queue->last) throw InvalidArg(env, "the plan was already ended");
+      base = queue->steps.size();
+    }
+    std::vector<PlanStep> more = ParseSteps(env, call[0], base, hasNs);
+    bool accepted;
+    {
+      std::lock_guard<std::mutex> lock(queue->mutex);
+      accepted = !queue->stopped;
+      if (accepted) for (PlanStep& s : more) queue->steps.push_back(std::move(s));
+      queue->last = call[1].As<Napi::Boolean>().Value();
+    }
+    queue->added.notify_one();
+    return Napi::Boolean::New(env, accepted);
+  }, "push"));
+  // A handle dropped without its last push must not keep a pool thread waiting forever.
+  handle.AddFinalizer(
+      [](Napi::Env, std::shared_ptr<PlanQueue>* held) {
+        std::shared_ptr<PlanQueue> q = std::move(*held);
+        delete held;
+        {
+          std::lock_guard<std::mutex> lock(q->mutex);
+          q->last = true;
+        }
+        q->added.notify_one();
+      },
+      new std::shared_ptr<PlanQueue>(queue));
+  return handle;
 }
 
 }  // namespace
 
 void InitNetlinkPlan(Napi::Env env, Napi::Object exports, AddonData& /*data*/) {
   exports.Set("netlinkPlan", Napi::Function::New<NetlinkPlan>(env, "netlinkPlan"));
+  exports.Set("netlinkPlanOpen", Napi::Function::New<NetlinkPlanOpen>(env, "netlinkPlanOpen"));
 }
 
 }  // namespace nsnet

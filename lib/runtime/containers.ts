@@ -15,7 +15,7 @@ import type { NsFd } from '../native';
 import { RtnlBatch } from '../rtnl/batch';
 import type { PlanStep } from '../plan';
 import { rtnlBatchStep } from '../rtnl/plan-steps';
-import { attachEndpoint, detachEndpoint, leaseEndpoint, preparePlug, StaleBridgeIndexError } from './endpoint';
+import { attachEndpoint, detachEndpoint, leaseEndpoint, Plug, StaleBridgeIndexError, type EndpointLease } from './endpoint';
 import { applyPlan, type PlanNamespace } from './kernel-plan';
 import { etcDirOf, removeFilesOf, writeFilesOf } from './files';
 import { ConflictError, NoSuchObjectError } from './errors';
@@ -253,25 +253,34 @@ export class Containers {
             const ns: PlanNamespace = supplied
               ? { enter: supplied }
               : { create: { dir: this.ctx.netnsDir, name: nsName, undo: () => Netns.deleteByName(nsName, this.ctx.netnsDir).then(() => undefined) } };
-            // The lease names the namespace by path, so it can be taken before the namespace exists.
-            const lease = network ? await leaseEndpoint(this.ctx, tx, { id, netns: netnsPath }, network, request) : undefined;
-            const plug = network ? await preparePlug(this.ctx, tx, { ns, loopbackUp: true }, network, request, lease!) : undefined;
-            // One native call for the kernel's part; it runs on the pool while the record and
-            // the container's files are written here.
-            const kernel = plug ? plug.run() : applyPlan(tx, [loopbackUpStep()], ns);
-            const record: ContainerRecord = {
-              ...base,
-              mode: mode.mode,
-              netnsPath,
-              ownsNetns: options.netns === undefined,
-              endpoints: plug ? [plug.endpoint] : [],
-            };
-            const [made] = await tx.all<[{ ns?: NsFd }, void, void, void]>([
-              () => kernel,
-              async () => lease?.synced,
+            const writes = (record: ContainerRecord): [() => Promise<void>, () => Promise<void>] => [
               () => tx.step('record', () => this.ctx.store.saveContainer(record), () => this.ctx.store.deleteContainer(id)),
               () => tx.step('files', () => writeFilesOf(this.ctx, record), () => removeFilesOf(this.ctx, id)),
-            ]);
+            ];
+            const recordOf = (endpoints: EndpointRecord[]): ContainerRecord => ({ ...base, mode: mode.mode, netnsPath, ownsNetns: options.netns === undefined, endpoints });
+            let made: { ns?: NsFd };
+            let record: ContainerRecord;
+            if (network) {
+              // The kernel starts on the namespace and the veth now; they need no address.
+              const plug = await Plug.start(this.ctx, tx, { ns, loopbackUp: true }, network, request.ifname);
+              let lease: EndpointLease;
+              try {
+                // The lease names the namespace by path, so it can be taken before the namespace exists.
+                lease = await leaseEndpoint(this.ctx, tx, { id, netns: netnsPath }, network, request, plug.id);
+                record = recordOf([await plug.complete(request, lease)]);
+              } catch (err) {
+                await plug.finish().catch(() => undefined); // registers the undo of what ran
+                throw err;
+              }
+              // The rest of the plan runs on the pool while the record and the container's
+              // files are written here, and the lease reaches the disk.
+              const [saveRecord, saveFiles] = writes(record);
+              [made] = await tx.all<[{ ns?: NsFd }, void, void, void]>([() => plug.finish(), () => lease.synced, saveRecord, saveFiles]);
+            } else {
+              record = recordOf([]);
+              const [saveRecord, saveFiles] = writes(record);
+              [made] = await tx.all<[{ ns?: NsFd }, void, void]>([() => applyPlan(tx, [loopbackUpStep()], ns), saveRecord, saveFiles]);
+            }
             made.ns?.close(); // the bind mount keeps the namespace
             return record;
           } finally {

@@ -13,7 +13,7 @@ import * as nl from '../netlink';
 import type { Netns } from '../netns/netns';
 import { rtnlBatchStep, rtnlRequestStep } from '../rtnl/plan-steps';
 import type { HostContext } from './context';
-import { applyPlan, type PlanNamespace, type TxPlanStep } from './kernel-plan';
+import { TxPlan, type PlanNamespace, type TxPlanStep } from './kernel-plan';
 import { hostVethName, newId } from './ids';
 import type { EndpointRecord, NetworkConfig } from './records';
 import type { Transaction } from './transaction';
@@ -66,8 +66,8 @@ export async function leaseEndpoint(
   container: { id: string; netns: string },
   network: NetworkConfig,
   request: Pick<EndpointRequest, 'ip' | 'ip6'>,
+  id: string = newId(),
 ): Promise<EndpointLease> {
-  const id = newId();
   const owner = { endpointId: id, containerId: container.id, netns: container.netns };
   const { allocation, synced } = await tx.step(
     `ipam ${network.name}`,
@@ -105,113 +105,103 @@ async function bridgeIndex(ctx: HostContext, bridge: string): Promise<{ index: n
   return { index, remembered: false };
 }
 
-/** An endpoint planned by preparePlug, ready to be sent to the kernel. */
-export interface PreparedPlug {
-  /** The endpoint as it is once run() succeeded (host ports chosen included). */
-  readonly endpoint: EndpointRecord;
-  /**
-   * Sends the plan (one native call); resolves with the fd of a namespace it made. Call it
-   * exactly once, right away: until then the firewall holds its queue for this endpoint.
-   */
-  run(): Promise<{ ns?: NsFd }>;
-}
-
 /**
- * Plans a leased endpoint's interface as one NetlinkPlan (one thread hand-off): the
- * namespace when the plan makes it, the veth pair (host end enslaved to the bridge and
- * up, container end born in the container's namespace under its final name), the
- * container end's ifindex, its configuration (one batch) and the firewall's (one batch).
- * With `loopbackUp`, the container's lo comes up in the same batch. Everything the
- * endpoint's record says is known before the plan runs, so a caller can write the record
- * while the kernel works.
+ * Plugs an endpoint in as one NetlinkPlan (one thread hand-off), opened before the
+ * endpoint has its addresses: the namespace (when the plan makes it), the veth pair (host
+ * end enslaved to the bridge and up, container end born in the container's namespace
+ * under its final name) and the lookup of the container end's ifindex go to the kernel
+ * at once, and run while the lease is taken and the firewall change is planned; then
+ * complete() adds the container end's configuration (one batch) and the firewall's (one
+ * batch). With `loopbackUp`, the container's lo comes up in the configuration batch.
+ * finish() must be called in every case (see TxPlan).
  */
-export async function preparePlug(
-  ctx: HostContext,
-  tx: Transaction,
-  target: PlugTarget,
-  network: NetworkConfig,
-  request: EndpointRequest,
-  { id, alloc }: EndpointLease,
-): Promise<PreparedPlug> {
-  const hostIfname = hostVethName(id);
-  const mac = request.mac ?? macFor(alloc);
-  const master = await bridgeIndex(ctx, network.bridge);
-  const v4 = alloc.ipv4?.address;
-  const v6 = alloc.ipv6?.address;
-  // Every endpoint of an icc-off network registers its bridge port with the firewall;
-  // others only when they publish something. The firewall matches the port by name, so
-  // its batch need not wait for the container end's configuration.
-  const ports = request.ports ?? [];
-  const links = network.icc ? [] : request.links ?? [];
-  const publication =
-    ports.length || !network.icc
-      ? await ctx.firewall.preparePublish(
-          { id, network: network.id, port: hostIfname, ...(v4 ? { ipv4: v4 } : {}), ...(v6 ? { ipv6: v6 } : {}), ...(links.length ? { links } : {}) },
-          ports,
-        )
-      : undefined;
-  let steps: TxPlanStep[];
-  let firewallStep: TxPlanStep | undefined;
-  try {
-    const requests = ctx.plugTemplates.requests(
+export class Plug {
+  private constructor(
+    private readonly ctx: HostContext,
+    private readonly network: NetworkConfig,
+    private readonly target: PlugTarget,
+    private readonly master: { index: number; remembered: boolean },
+    private readonly plan: TxPlan,
+    readonly id: string,
+    readonly hostIfname: string,
+  ) {}
+
+  static async start(ctx: HostContext, tx: Transaction, target: PlugTarget, network: NetworkConfig, ifname: string, id: string = newId()): Promise<Plug> {
+    const hostIfname = hostVethName(id);
+    const master = await bridgeIndex(ctx, network.bridge);
+    const veth = ctx.plugTemplates.veth({ ifname, master: master.index, ...(network.mtu === undefined ? {} : { mtu: network.mtu }) }, hostIfname, ctx.rtnl.planSocket);
+    const plan = new TxPlan(tx, target.ns, [
       {
-        ifname: request.ifname,
-        master: master.index,
-        ...(network.mtu === undefined ? {} : { mtu: network.mtu }),
-        loopbackUp: target.loopbackUp === true,
-        defaultRoute: request.defaultRoute,
-        ...(alloc.ipv4 ? { ipv4: { prefixLength: prefixLength(alloc.ipv4.cidr), gateway: alloc.ipv4.gateway } } : {}),
-        ...(alloc.ipv6 ? { ipv6: { prefixLength: prefixLength(alloc.ipv6.cidr), gateway: alloc.ipv6.gateway } } : {}),
-      },
-      { hostIfname, mac, ...(alloc.ipv4 ? { ipv4: alloc.ipv4.cidr } : {}), ...(alloc.ipv6 ? { ipv6: alloc.ipv6.cidr } : {}) },
-      ctx.rtnl.planSocket,
-    );
-    steps = [
-      {
-        ...rtnlRequestStep(`veth ${hostIfname}`, requests.veth, { op: 'linkAdd', target: hostIfname }, ctx.rtnl.planSocket),
-        patch: [{ from: 'ns', to: [requests.vethNsFdAt] }],
+        ...rtnlRequestStep(`veth ${hostIfname}`, veth.message, { op: 'linkAdd', target: hostIfname }, ctx.rtnl.planSocket),
+        patch: [{ from: 'ns', to: [veth.nsFdAt] }],
         undo: () => ctx.rtnl.linkDel(hostIfname).catch(ignoreGone),
       },
       // RTM_NEWADDR and RTM_NEWROUTE take no interface name: one doit lookup in the
       // namespace (no echo to rely on: kernels before 6.3 ignore NLM_F_ECHO on links).
-      rtnlRequestStep(`index ${request.ifname}`, nl.linkGet({ name: request.ifname }), { op: 'linkIndex', target: request.ifname }),
-      {
-        ...rtnlBatchStep(`configure ${request.ifname}`, requests.configure, requests.configureEntries, undefined, request.ifname),
-        patch: [{ from: 1, at: nl.HEADER_INDEX_AT, to: requests.configureIndexAt }],
-      },
-    ];
-    firewallStep = publication && ctx.firewall.nft.planStep('publish', publication.batch);
-    if (publication && firewallStep) {
-      steps.push({
-        ...firewallStep,
-        settle: async (ran) => {
-          if (ran) await publication.commit();
-          else publication.abort();
-        },
-        undo: () => ctx.firewall.unpublish(id).then(() => undefined),
-      });
-    }
-  } catch (err) {
-    publication?.abort();
-    throw err;
+      rtnlRequestStep(`index ${ifname}`, nl.linkGet({ name: ifname }), { op: 'linkIndex', target: ifname }),
+    ]);
+    return new Plug(ctx, network, target, master, plan, id, hostIfname);
   }
-  const published = publication ? publication.mappings.map((m) => ({ ...m })) : [];
-  const run = async (): Promise<{ ns?: NsFd }> => {
+
+  /**
+   * With the endpoint's lease: plans its configuration and firewall change and adds them
+   * to the plan. Resolves with the endpoint as it is once finish() succeeded (host ports
+   * chosen included), so a caller can write the record while the kernel works.
+   */
+  async complete(request: EndpointRequest, { alloc }: EndpointLease): Promise<EndpointRecord> {
+    const { ctx, network, id, hostIfname } = this;
+    const mac = request.mac ?? macFor(alloc);
+    const v4 = alloc.ipv4?.address;
+    const v6 = alloc.ipv6?.address;
+    // Every endpoint of an icc-off network registers its bridge port with the firewall;
+    // others only when they publish something. The firewall matches the port by name, so
+    // its batch need not wait for the container end's configuration.
+    const ports = request.ports ?? [];
+    const links = network.icc ? [] : request.links ?? [];
+    const publication =
+      ports.length || !network.icc
+        ? await ctx.firewall.preparePublish(
+            { id, network: network.id, port: hostIfname, ...(v4 ? { ipv4: v4 } : {}), ...(v6 ? { ipv6: v6 } : {}), ...(links.length ? { links } : {}) },
+            ports,
+          )
+        : undefined;
     try {
-      const outcome = await applyPlan(tx, steps, target.ns);
-      if (publication && !firewallStep) await publication.commit();
-      return outcome.ns ? { ns: outcome.ns } : {};
-    } catch (err) {
-      publication?.abort(); // unless the plan already settled it
-      if (master.remembered && err instanceof NsnetError && err.op === 'linkAdd' && err.target === hostIfname) {
-        ctx.bridgeIndexes.delete(network.bridge);
-        throw new StaleBridgeIndexError(network.bridge, err);
+      const configure = ctx.plugTemplates.configure(
+        {
+          loopbackUp: this.target.loopbackUp === true,
+          defaultRoute: request.defaultRoute,
+          ...(alloc.ipv4 ? { ipv4: { prefixLength: prefixLength(alloc.ipv4.cidr), gateway: alloc.ipv4.gateway } } : {}),
+          ...(alloc.ipv6 ? { ipv6: { prefixLength: prefixLength(alloc.ipv6.cidr), gateway: alloc.ipv6.gateway } } : {}),
+        },
+        { mac, ...(alloc.ipv4 ? { ipv4: alloc.ipv4.cidr } : {}), ...(alloc.ipv6 ? { ipv6: alloc.ipv6.cidr } : {}) },
+      );
+      const steps: TxPlanStep[] = [
+        {
+          ...rtnlBatchStep(`configure ${request.ifname}`, configure.messages, configure.entries, undefined, request.ifname),
+          patch: [{ from: 1, at: nl.HEADER_INDEX_AT, to: configure.indexAt }],
+        },
+      ];
+      const firewall = publication && ctx.firewall.nft.planStep('publish', publication.batch);
+      if (publication && firewall) {
+        steps.push({
+          ...firewall,
+          settle: async (ran) => {
+            if (ran) await publication.commit();
+            else publication.abort();
+          },
+          undo: () => ctx.firewall.unpublish(id).then(() => undefined),
+        });
+      } else if (publication) {
+        // Nothing to send (an empty batch): the publication stands as planned.
+        await publication.commit();
       }
+      this.plan.add(steps);
+    } catch (err) {
+      publication?.abort(); // unless the plan already took it
       throw err;
     }
-  };
-  return {
-    endpoint: {
+    const published = publication ? publication.mappings.map((m) => ({ ...m })) : [];
+    return {
       id,
       networkId: network.id,
       ifname: request.ifname,
@@ -224,9 +214,22 @@ export async function preparePlug(
       ...(request.ip6 ? { staticIp6: request.ip6 } : {}),
       ...(published.length ? { published } : {}),
       ...(links.length ? { links } : {}),
-    },
-    run,
-  };
+    };
+  }
+
+  /** Ends the plan and waits for it (see TxPlan.finish); resolves with the fd of a namespace it made. */
+  async finish(): Promise<{ ns?: NsFd }> {
+    try {
+      const outcome = await this.plan.finish();
+      return outcome.ns ? { ns: outcome.ns } : {};
+    } catch (err) {
+      if (this.master.remembered && err instanceof NsnetError && err.op === 'linkAdd' && err.target === this.hostIfname) {
+        this.ctx.bridgeIndexes.delete(this.network.bridge);
+        throw new StaleBridgeIndexError(this.network.bridge, err);
+      }
+      throw err;
+    }
+  }
 }
 
 /** Leases and plugs an endpoint into a container whose namespace exists (connect). */
@@ -237,10 +240,18 @@ export async function attachEndpoint(
   network: NetworkConfig,
   request: EndpointRequest,
 ): Promise<EndpointRecord> {
-  const lease = await leaseEndpoint(ctx, tx, { id: container.id, netns: netnsIdentity(container.netns.identity()) }, network, request);
-  const plug = await preparePlug(ctx, tx, { ns: { enter: container.netns } }, network, request, lease);
-  await tx.all([() => plug.run(), () => lease.synced]);
-  return plug.endpoint;
+  const plug = await Plug.start(ctx, tx, { ns: { enter: container.netns } }, network, request.ifname);
+  let endpoint: EndpointRecord;
+  let lease: EndpointLease;
+  try {
+    lease = await leaseEndpoint(ctx, tx, { id: container.id, netns: netnsIdentity(container.netns.identity()) }, network, request, plug.id);
+    endpoint = await plug.complete(request, lease);
+  } catch (err) {
+    await plug.finish().catch(() => undefined); // registers the undo of what ran
+    throw err;
+  }
+  await tx.all([() => plug.finish(), () => lease.synced]);
+  return endpoint;
 }
 
 /**

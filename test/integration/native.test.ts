@@ -551,6 +551,42 @@ describe('native addon (integration)', function () {
       expect(taken).to.include({ step: -1, code: 'EEXIST' });
     });
 
+    it('netlinkPlanOpen: the first steps run while more are pushed; patches reach across pushes; a push after a failure is refused', async () => {
+      const { name, ns } = await makeNetns('planopen');
+      const host = await openSocket(NETLINK_ROUTE, null);
+      const veth = vethIntoNs('planh3', 'planp3');
+      const open = native().netlinkPlanOpen(
+        [
+          { socket: host, messages: veth.message, patch: [{ from: 'ns', to: [veth.nsFdAt] }] },
+          { messages: getLinkByName('planp3') },
+        ],
+        { enter: ns },
+      );
+      try {
+        // The veth is made before the rest is pushed (the pool thread waits for it).
+        for (let i = 0; i < 200 && !ipLinkNames().includes('planh3'); i++) await new Promise((r) => setTimeout(r, 5));
+        expect(ipLinkNames()).to.include('planh3');
+        expect(open.push([{ messages: setUp(0), patch: [{ from: 1, at: 20, to: [20] }] }], true)).to.equal(true);
+        const { replies } = await open.done;
+        expect(replies).to.have.length(3);
+        expect(ipLink(name, 'planp3').flags).to.include('UP');
+        expect(() => open.push([], true)).to.throw(/already ended/);
+      } finally {
+        run('ip', ['link', 'del', 'planh3']);
+      }
+
+      const failing = native().netlinkPlanOpen([{ messages: delLink(9999) }], { enter: ns });
+      const err = await rejection(failing.done.finally(() => undefined).then(
+        (v) => v,
+        (e: unknown) => {
+          // After the failure the worker stopped: more steps are dropped.
+          expect(failing.push([{ messages: getLinkByName('lo') }], true)).to.equal(false);
+          throw e;
+        },
+      ));
+      expect(err).to.include({ step: 0, code: 'ENODEV' });
+    });
+
     it('refuses bad arguments before any syscall', async () => {
       const host = await openSocket(NETLINK_ROUTE, null);
       const bad: Array<[unknown, unknown]> = [
