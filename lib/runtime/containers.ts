@@ -171,8 +171,9 @@ export class Containers {
     }
 
     return this.ctx.store.locked(async () => {
-      const all = await this.ctx.store.containers();
-      if (all.some((c) => c.name === name)) throw new ConflictError(`container name ${name} is already in use`, { op: 'containerCreate', target: name });
+      if (await this.ctx.store.containerNamed(name)) throw new ConflictError(`container name ${name} is already in use`, { op: 'containerCreate', target: name });
+      // Every record, only when links or container mode name other containers.
+      const all = links.length || mode.mode === 'container' ? await this.ctx.store.containers() : [];
       if (mode.mode === 'bridge' || mode.mode === 'network') this.checkHostPorts(portSpecs);
       // A link names an existing container (Docker refuses others).
       const linked = links.map((l) => {

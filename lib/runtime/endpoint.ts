@@ -138,7 +138,7 @@ export class Plug {
       },
       // RTM_NEWADDR and RTM_NEWROUTE take no interface name: one doit lookup in the
       // namespace (no echo to rely on: kernels before 6.3 ignore NLM_F_ECHO on links).
-      rtnlRequestStep(`index ${ifname}`, nl.linkGet({ name: ifname }), { op: 'linkIndex', target: ifname }),
+      rtnlRequestStep(`index ${ifname}`, ctx.plugTemplates.lookup(ifname), { op: 'linkIndex', target: ifname }),
     ]);
     return new Plug(ctx, network, target, master, plan, id, hostIfname);
   }

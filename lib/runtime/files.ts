@@ -17,7 +17,8 @@ export function etcDirOf(stateDir: string, c: ContainerRecord): string {
 export async function writeFilesOf(ctx: HostContext, c: ContainerRecord): Promise<void> {
   if (c.sharesWith !== undefined) return; // it uses its target's files
   const networks = new Map((await ctx.store.networks()).map((n) => [n.id, n]));
-  const containers = await ctx.store.containers();
+  // Only links look at other containers (renderHostsFor): no copy of every record otherwise.
+  const containers = c.links.length ? await ctx.store.containers() : [];
   writeContainerFiles(
     containerEtcDir(ctx.store.dir, c.id),
     renderContainerFiles(c, {

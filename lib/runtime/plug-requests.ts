@@ -130,6 +130,14 @@ const cidrAddress = (cidr: string): string => cidr.slice(0, cidr.indexOf('/'));
 export class PlugTemplates {
   private readonly veths = new Map<string, VethTemplate>();
   private readonly configures = new Map<string, ConfigureTemplate>();
+  private readonly lookups = new Map<string, Buffer>();
+
+  /** RTM_GETLINK of the container end by name: the same bytes every time (the addon sends a copy). */
+  lookup(ifname: string): Buffer {
+    let message = this.lookups.get(ifname);
+    if (message === undefined) message = remember(this.lookups, ifname, nl.linkGet({ name: ifname }));
+    return message;
+  }
 
   /** The veth request for one endpoint. */
   veth(shape: VethShape, hostIfname: string, socket: NetlinkSocket): VethRequest {

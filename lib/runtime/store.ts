@@ -49,6 +49,9 @@ export class RuntimeStore {
   private readonly listings = new Map<Kind, Map<string, unknown>>();
   private token: string | undefined;
   private holding = false;
+  /** Container name → id, for the containers listing it was built from (namesOf). */
+  private names: Map<string, string> | undefined;
+  private namesOf: Map<string, unknown> | undefined;
 
   constructor(readonly dir: string) {}
 
@@ -133,6 +136,26 @@ export class RuntimeStore {
     return this.readAll<ContainerRecord>('containers');
   }
 
+  /**
+   * The container named `name`, if any. While the lock is held, from an index kept beside
+   * the listing: a create checks its name without walking (or copying) every record.
+   */
+  async containerNamed(name: string): Promise<ContainerRecord | undefined> {
+    if (!this.holding) return (await this.containers()).find((c) => c.name === name);
+    let listing = this.listings.get('containers') as Map<string, ContainerRecord> | undefined;
+    if (!listing) {
+      await this.readAll('containers');
+      listing = this.listings.get('containers') as Map<string, ContainerRecord>;
+    }
+    if (this.names === undefined || this.namesOf !== listing) {
+      this.names = new Map([...listing.values()].map((c) => [c.name, c.id]));
+      this.namesOf = listing;
+    }
+    const id = this.names.get(name);
+    const found = id === undefined ? undefined : listing.get(id);
+    return found?.name === name ? found : undefined;
+  }
+
   /** The same reads without a Promise (exec and the resolver's per-query view need them synchronously). */
   containersSync(): ContainerRecord[] {
     return this.readAllSync<ContainerRecord>('containers');
@@ -169,6 +192,7 @@ export class RuntimeStore {
       throw err;
     }
     this.listings.get(kind)?.set(id, deepFreeze(JSON.parse(json)));
+    if (kind === 'containers' && this.namesOf === this.listings.get(kind)) this.names?.set((record as ContainerRecord).name, id);
   }
 
   private async delete(kind: Kind, id: string): Promise<void> {
