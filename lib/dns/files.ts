@@ -22,6 +22,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ContainerRecord, NetworkConfig } from '../runtime/records';
+import { unlinkIfExists } from '../state/atomic-file';
 
 export interface ResolvConf {
   nameservers: string[];
@@ -91,6 +92,9 @@ export interface RenderContext {
   /** The host's hosts file (host mode copies it). */
   hostHosts: string;
 }
+
+/** The files of a container's directory (keys of ContainerFiles). */
+const CONTAINER_FILE_NAMES = ['resolv.conf', 'hosts'] as const satisfies ReadonlyArray<keyof ContainerFiles>;
 
 export interface ContainerFiles {
   'resolv.conf': string;
@@ -170,7 +174,17 @@ export function writeContainerFiles(dir: string, files: ContainerFiles): void {
 }
 
 export function removeContainerFiles(dir: string): void {
-  fs.rmSync(dir, { recursive: true, force: true });
+  // The files nsnet writes, then the directory: three syscalls. Anything else put there
+  // (ENOTEMPTY) goes with a recursive removal.
+  for (const name of CONTAINER_FILE_NAMES) unlinkIfExists(path.join(dir, name));
+  try {
+    fs.rmdirSync(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return;
+    if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Reads a file of the host, or '' if it is absent (a host without resolv.conf is legal). */

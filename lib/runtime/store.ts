@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { removeStaleTemps, StateCorruptError, withFileLock, writeFileAtomic } from '../state';
+import { removeStaleTemps, StateCorruptError, unlinkIfExists, withFileLock, writeFileAtomic } from '../state';
 import type { ContainerRecord, NetworkConfig } from './records';
 
 type Kind = 'networks' | 'containers';
@@ -199,7 +199,7 @@ export class RuntimeStore {
     const file = this.file(kind, id);
     this.cache.delete(file);
     try {
-      fsSync.rmSync(file, { force: true });
+      unlinkIfExists(file);
     } catch (err) {
       this.listings.delete(kind);
       throw err;

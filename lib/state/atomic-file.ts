@@ -72,6 +72,18 @@ export async function writeFileAtomic(file: string, data: string | Buffer, mode 
   await fsyncDir(path.dirname(file));
 }
 
+/**
+ * unlink(2), with a missing file counting as done. One syscall: fs.rmSync first lstat()s
+ * and, recursive, walks in JS, which showed up at a quarter of a bulk removal.
+ */
+export function unlinkIfExists(file: string): void {
+  try {
+    fs.unlinkSync(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}
+
 /** The file's contents, or undefined if it does not exist. */
 export async function readFileIfExists(file: string): Promise<Buffer | undefined> {
   try {

@@ -1,5 +1,5 @@
 /** The state directory's building blocks: atomic files, locks, journaled state. */
-export { fsyncDir, readFileIfExists, removeStaleTemps, writeFileAtomic, writeFileDurable } from './atomic-file';
+export { fsyncDir, readFileIfExists, removeStaleTemps, unlinkIfExists, writeFileAtomic, writeFileDurable } from './atomic-file';
 export { StateCorruptError } from './errors';
 export { encodeRecord, parseRecords } from './journal';
 export type { ParsedRecords } from './journal';
