@@ -122,6 +122,21 @@ describe('dns: the embedded resolver with real clients (integration)', function 
     expect(resolver.addresses().map((a) => a.address)).to.include(gw);
   });
 
+  it("a container created after the host's resolv.conf changed gets the new one", async () => {
+    const resolvConf = path.join(stateDir, 'host-resolv.conf');
+    const before = fs.readFileSync(resolvConf, 'utf8');
+    try {
+      // Same size as before would defeat a size-only check: rewritten with another search domain.
+      fs.writeFileSync(resolvConf, before.replace('corp.test', 'corp.tset'));
+      await host.containers.create('late', {});
+      const late = fs.readFileSync(path.join(await host.containers.etcDir('late'), 'resolv.conf'), 'utf8');
+      expect(late).to.include('search corp.tset').and.not.include('corp.test');
+    } finally {
+      fs.writeFileSync(resolvConf, before);
+      await host.containers.remove('late');
+    }
+  });
+
   it('dig, nslookup and getent resolve peers by name and alias', async () => {
     const web = ipOf(records.web!.endpoints[0]!.ipv4);
     expect(await dig(host, 'client', 'web')).to.deep.include({ status: 'NOERROR', answers: [web] });
