@@ -11,11 +11,10 @@ import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
 import path from 'node:path';
 import { fromNativeError, NsnetError, ValidationError } from '../errors';
 import { native, type NsFd } from '../native';
-import * as nl from '../netlink';
 import { runNetlinkPlan, type PlanStep } from '../plan';
 import { RtnlBatch } from '../rtnl/batch';
 import { NETLINK_ROUTE, RtnlHandle } from '../rtnl/handle';
-import { rtnlBatchStep, rtnlRequestStep, vethIntoPlanNs } from '../rtnl/plan-steps';
+import { peerIndexStep, rtnlBatchStep, vethIntoPlanNs, withPeerIndex } from '../rtnl/plan-steps';
 import type { VethSpec } from '../rtnl/types';
 import { validateInt, validateNetnsName } from '../validate';
 
@@ -87,15 +86,9 @@ export class Netns implements AsyncDisposable {
     const { master, ...spec } = veth;
     const steps: PlanStep[] = [
       vethIntoPlanNs(`veth ${spec.name}`, { kind: 'veth', ...spec }, master, host.planSocket),
-      // RTM_NEWADDR and RTM_NEWROUTE take no name: one lookup of the peer, inside.
-      rtnlRequestStep(`index ${spec.peer.name}`, nl.linkGet({ name: spec.peer.name }), { op: 'linkIndex', target: spec.peer.name }),
+      peerIndexStep(spec.peer.name),
     ];
-    if (configure.size > 0) {
-      steps.push({
-        ...rtnlBatchStep('configure', configure.encode(), configure.entries),
-        patch: [{ from: 1, at: nl.HEADER_INDEX_AT, to: configure.offsetsOf(RtnlBatch.PEER) }],
-      });
-    }
+    if (configure.size > 0) steps.push(withPeerIndex(rtnlBatchStep('configure', configure.encode(), configure.entries), 1, configure.offsetsOf(RtnlBatch.PEER)));
     const outcome = await runNetlinkPlan(steps, { create: { dir, name } });
     if (outcome.ok) return new Netns(outcome.ns!, path.join(dir, name), name);
     if (outcome.step < 0) throw fromNativeError(outcome.error, 'unshare', 'netnsCreate', name);

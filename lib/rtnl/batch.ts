@@ -26,19 +26,14 @@ function index(value: number, field: string): number {
   return validateInt(value, field, 1, 0x7fffffff);
 }
 
-/**
- * An ifindex that stands for one the kernel has yet to choose, in a batch that a
- * NetlinkPlan patches before sending (see offsetsOf). The largest valid ifindex: the
- * kernel hands indexes out from 1 upwards and never reaches it in practice.
- */
-export const IFINDEX_PLACEHOLDER = 0x7fffffff;
-
 export class RtnlBatch {
   /**
-   * Stands for a veth peer's ifindex in a batch that runs where the kernel has yet to
-   * choose it (Netns.createWithVeth): the plan writes the real one over it.
+   * Stands for a veth peer's ifindex in a batch that runs before the kernel has chosen it
+   * (Netns.createWithVeth, a container's eth0): the plan writes the real one over it at
+   * offsetsOf(PEER). The largest valid ifindex: the kernel hands indexes out from 1
+   * upwards and never reaches it in practice.
    */
-  static readonly PEER = IFINDEX_PLACEHOLDER;
+  static readonly PEER = 0x7fffffff;
 
   readonly entries: BatchEntry[] = [];
 

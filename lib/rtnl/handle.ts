@@ -87,7 +87,7 @@ export class RtnlHandle extends TransportHandle {
       await this.send(entries[0]!.message, entries[0]!.op, entries[0]!.target);
       return;
     }
-    const request = Buffer.concat(entries.map((e) => e.message));
+    const request = batch.encode();
     const { errors } = await this.transport.request(request, { op: 'batch' }, { collectErrors: true });
     if (errors.length === 0) return;
     const typed = errors.map((e) => this.transport.translate(e, request, { op: entries[e.index]!.op, target: entries[e.index]!.target }));

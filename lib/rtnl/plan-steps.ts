@@ -35,6 +35,25 @@ export function rtnlBatchStep(name: string, messages: Buffer, entries: readonly 
 }
 
 /**
+ * RTM_GETLINK of a veth peer by name, inside the plan's namespace. RTM_NEWADDR and
+ * RTM_NEWROUTE take no interface name, so the ifindex the kernel chose is looked up once
+ * (no echo to rely on: kernels before 6.3 ignore NLM_F_ECHO on links). `message` may be
+ * a cached `nl.linkGet({ name: ifname })`.
+ */
+export function peerIndexStep(ifname: string, message: Buffer = nl.linkGet({ name: ifname })): PlanStep {
+  return rtnlRequestStep(`index ${ifname}`, message, { op: 'linkIndex', target: ifname });
+}
+
+/**
+ * `step` with the peer's ifindex written at `indexAt` (RtnlBatch.offsetsOf(RtnlBatch.PEER))
+ * when the plan runs, taken from the reply of the peerIndexStep at position `lookup`.
+ */
+export function withPeerIndex<T extends PlanStep>(step: T, lookup: number, indexAt: number[]): T {
+  // The reply is an RTM_NEWLINK: ifi_index sits where it does in a request.
+  return { ...step, patch: [...(step.patch ?? []), { from: lookup, at: nl.HEADER_INDEX_AT, to: indexAt }] };
+}
+
+/**
  * Stands for the fd of the namespace a plan makes, in a request encoded before it exists;
  * the plan writes the real fd over it (see vethIntoPlanNs).
  */

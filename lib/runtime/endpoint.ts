@@ -9,9 +9,8 @@ import { isNotFound, NsnetError } from '../errors';
 import type { LinkAllow, PortInput } from '../firewall';
 import { netnsIdentity, type Allocation } from '../ipam';
 import type { NsFd } from '../native';
-import * as nl from '../netlink';
 import type { Netns } from '../netns/netns';
-import { rtnlBatchStep, rtnlRequestStep } from '../rtnl/plan-steps';
+import { peerIndexStep, rtnlBatchStep, rtnlRequestStep, withPeerIndex } from '../rtnl/plan-steps';
 import type { HostContext } from './context';
 import { TxPlan, type PlanNamespace, type TxPlanStep } from './kernel-plan';
 import { hostVethName, newId } from './ids';
@@ -136,9 +135,7 @@ export class Plug {
         patch: [{ from: 'ns', to: [veth.nsFdAt] }],
         undo: () => ctx.rtnl.linkDel(hostIfname).catch(ignoreGone),
       },
-      // RTM_NEWADDR and RTM_NEWROUTE take no interface name: one doit lookup in the
-      // namespace (no echo to rely on: kernels before 6.3 ignore NLM_F_ECHO on links).
-      rtnlRequestStep(`index ${ifname}`, ctx.plugTemplates.lookup(ifname), { op: 'linkIndex', target: ifname }),
+      peerIndexStep(ifname, ctx.plugTemplates.lookup(ifname)),
     ]);
     return new Plug(ctx, network, target, master, plan, id, hostIfname);
   }
@@ -176,10 +173,7 @@ export class Plug {
         { mac, ...(alloc.ipv4 ? { ipv4: alloc.ipv4.cidr } : {}), ...(alloc.ipv6 ? { ipv6: alloc.ipv6.cidr } : {}) },
       );
       const steps: TxPlanStep[] = [
-        {
-          ...rtnlBatchStep(`configure ${request.ifname}`, configure.messages, configure.entries, undefined, request.ifname),
-          patch: [{ from: 1, at: nl.HEADER_INDEX_AT, to: configure.indexAt }],
-        },
+        withPeerIndex(rtnlBatchStep(`configure ${request.ifname}`, configure.messages, configure.entries, undefined, request.ifname), 1, configure.indexAt),
       ];
       const firewall = publication && ctx.firewall.nft.planStep('publish', publication.batch);
       if (publication && firewall) {

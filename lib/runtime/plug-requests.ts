@@ -13,7 +13,7 @@
  */
 import * as nl from '../netlink';
 import type { NetlinkSocket } from '../native';
-import { IFINDEX_PLACEHOLDER, RtnlBatch, type BatchEntry } from '../rtnl/batch';
+import { RtnlBatch, type BatchEntry } from '../rtnl/batch';
 import { vethIntoPlanNs } from '../rtnl/plan-steps';
 import { validateIfName, validateMac } from '../validate';
 
@@ -80,7 +80,7 @@ function encodeConfigure(shape: ConfigureShape, values: ConfigureValues): Config
   const batch = new RtnlBatch();
   if (shape.loopbackUp) batch.linkSet(1, { up: true }); // lo is ifindex 1 in every namespace
   // The container end's ifindex is the kernel's choice: the plan patches it in.
-  const inner = IFINDEX_PLACEHOLDER;
+  const inner = RtnlBatch.PEER;
   // An interface on an IPv4-only network gets no IPv6 address, not even a link-local one
   // (Docker disables IPv6 on such interfaces since 26.0). Without one the link sends no
   // DAD, MLD or router solicitations, which the bridge floods to every other container:

@@ -4,7 +4,7 @@
  */
 import { expect } from 'chai';
 import { HEADER_INDEX_AT, ifindexOffsets, RTM_NEWADDR, RTM_NEWLINK, RTM_NEWROUTE, vethPeerNsFdOffset } from '../../../lib/netlink';
-import { IFINDEX_PLACEHOLDER, RtnlBatch } from '../../../lib/rtnl/batch';
+import { RtnlBatch } from '../../../lib/rtnl/batch';
 import { indexOf, lastSent, loadFixture } from './fixtures';
 
 const IFLA_NET_NS_FD = 28;
@@ -36,15 +36,15 @@ describe('locate: offsets of values a plan patches in', () => {
   it("RtnlBatch.offsetsOf names exactly the fields holding one ifindex across the batch's messages", () => {
     const batch = new RtnlBatch()
       .linkSet(1, { up: true })
-      .linkSet(IFINDEX_PLACEHOLDER, { addrGenMode: 'none', up: true })
-      .addrAdd(IFINDEX_PLACEHOLDER, '10.1.2.3/24')
-      .routeAdd({ dst: 'default', gateway: '10.1.2.1', dev: IFINDEX_PLACEHOLDER });
+      .linkSet(RtnlBatch.PEER, { addrGenMode: 'none', up: true })
+      .addrAdd(RtnlBatch.PEER, '10.1.2.3/24')
+      .routeAdd({ dst: 'default', gateway: '10.1.2.1', dev: RtnlBatch.PEER });
     const bytes = batch.encode();
-    const offsets = batch.offsetsOf(IFINDEX_PLACEHOLDER);
+    const offsets = batch.offsetsOf(RtnlBatch.PEER);
     // addrgenmode, up, address, route: one field each; none in lo's message.
     expect(offsets).to.have.length(4);
     expect(offsets[0]).to.be.at.least(batch.entries[0]!.message.length);
-    for (const at of offsets) expect(bytes.readUInt32LE(at)).to.equal(IFINDEX_PLACEHOLDER);
+    for (const at of offsets) expect(bytes.readUInt32LE(at)).to.equal(RtnlBatch.PEER);
     // Every other aligned u32 differs: patching these offsets changes all and only them.
     const patched = Buffer.from(bytes);
     for (const at of offsets) patched.writeUInt32LE(7, at);
