@@ -6,6 +6,7 @@
  * and no Node thread ever switches namespace.
  */
 import dgram from 'node:dgram';
+import type { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import net from 'node:net';
 import { fromNativeError } from '../errors';
@@ -23,6 +24,26 @@ async function rawSocket(ns: NsFd | null, family: 4 | 6, type: 'udp' | 'tcp', ad
   }
 }
 
+/**
+ * Hands `fd` to a dgram socket or net server: `start` binds or listens on it and calls
+ * back once it is in use. If that fails the fd is closed, since nothing adopted it.
+ */
+async function adopt<T extends EventEmitter>(fd: number, target: T, start: (done: () => void) => void): Promise<T> {
+  try {
+    await new Promise<void>((resolve, reject) => {
+      target.once('error', reject);
+      start(() => {
+        target.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    closeFd(fd);
+    throw err;
+  }
+  return target;
+}
+
 /** Closes an fd that was never adopted. */
 function closeFd(fd: number): void {
   try {
@@ -37,38 +58,14 @@ export async function udpSocket(ns: NsFd | null, family: 4 | 6, address?: string
   // The kernel binds an unbound UDP socket on first send; bind it now to the wildcard so dgram has an address.
   const fd = await rawSocket(ns, family, 'udp', address ?? (family === 4 ? '0.0.0.0' : '::'), address === undefined ? 0 : port);
   const s = dgram.createSocket({ type: family === 4 ? 'udp4' : 'udp6' });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      s.once('error', reject);
-      s.bind({ fd }, () => {
-        s.off('error', reject);
-        resolve();
-      });
-    });
-  } catch (err) {
-    closeFd(fd);
-    throw err;
-  }
-  return s;
+  return adopt(fd, s, (done) => s.bind({ fd }, done));
 }
 
 /** A listening TCP server in `ns` on address:port. */
 export async function tcpServer(ns: NsFd | null, address: string, port: number, onConnection: (c: net.Socket) => void): Promise<net.Server> {
   const fd = await rawSocket(ns, familyOf(address), 'tcp', address, port);
   const server = net.createServer({ noDelay: true }, onConnection);
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ fd, backlog: 128 }, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-  } catch (err) {
-    closeFd(fd);
-    throw err;
-  }
-  return server;
+  return adopt(fd, server, (done) => server.listen({ fd, backlog: 128 }, done));
 }
 
 /** A TCP connection from `ns` to host:port. */
