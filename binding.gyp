@@ -24,6 +24,7 @@
             'native/ns_fd.cc',
             'native/ns_thread.cc',
             'native/sysctl.cc',
+            'native/thread_worker.cc',
           ],
         }, {
           'type': 'none',

@@ -116,8 +116,9 @@ export interface NativeAddon {
    */
   netnsCreate(dir: string, name: string, options?: { netlinkProtocol?: number }): Promise<{ ns: NsFd; socket?: NetlinkSocket }>;
   /**
-   * Runs netlink exchanges on several sockets one after the other on one pool thread (one
-   * hand-off for all): first makes or enters `ns` and opens a socket inside it (for steps
+   * Runs netlink exchanges on several sockets one after the other on one thread (one
+   * hand-off for all; a thread of the plan's own when it makes or enters `ns`, which it
+   * does itself and then exits, else a pool thread): first makes or enters `ns` and opens a socket inside it (for steps
    * without `socket`), then each step as `transact` does, after its patches. Stops at the
    * first failed message: rejects with that message's error plus `step` (its index; -1 if
    * the namespace could not be made or entered). Steps before it were done; a namespace
@@ -129,7 +130,7 @@ export interface NativeAddon {
    * netlinkPlan whose first steps start at once while JS works out the rest: `push` adds
    * steps (numbered after those before, for patches) and, with `last`, ends the plan; it
    * returns false if the plan already stopped at a failure (the steps are dropped). The
-   * pool thread waits for steps until the last push, so every open plan must be ended.
+   * plan's thread waits for steps until the last push, so every open plan must be ended.
    * Throws a TypeError for bad arguments.
    */
   netlinkPlanOpen(steps: NativePlanStep[], ns?: NativePlanNs): OpenNativePlan;

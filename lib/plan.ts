@@ -1,7 +1,7 @@
 /**
  * A NetlinkPlan: requests for several sockets — the host's rtnetlink and nf_tables
  * sockets, and one the addon opens inside a namespace it makes or enters first — run in
- * order by one pool thread. The whole kernel side of plugging a container in (namespace,
+ * order by one thread (see native/netlink_plan.cc). The whole kernel side of plugging a container in (namespace,
  * veth, its configuration, the firewall batch) costs one hand-off between threads instead
  * of one per request; on a small VM a hand-off costs more than the kernel work it carries.
  *

@@ -3,9 +3,12 @@
 
 #include <napi.h>
 
+#include <memory>
 #include <string>
 
 namespace nsnet {
+
+struct ThreadDispatch;  // thread_worker.cc
 
 // Constructors of the classes we hand out. Stored per environment (worker_threads each
 // load their own copy of the addon) rather than in globals.
@@ -13,6 +16,7 @@ struct AddonData {
   Napi::FunctionReference nsFd;
   Napi::FunctionReference netlinkSocket;
   Napi::FunctionReference fileLock;
+  std::shared_ptr<ThreadDispatch> threads;  // made on first use
 };
 
 inline AddonData& GetAddonData(Napi::Env env) { return *env.GetInstanceData<AddonData>(); }

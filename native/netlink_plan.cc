@@ -1,5 +1,6 @@
 // netlinkPlan: several netlink exchanges, on several sockets, run one after the other by
-// one pool thread — the whole kernel side of attaching a container (veth on the host's
+// one thread (the plan's own when it makes or enters a namespace, else a pool thread:
+// see StartPlan) — the whole kernel side of attaching a container (veth on the host's
 // rtnetlink socket, its configuration on the container's, the firewall batch on the
 // host's nf_tables socket) for one hand-off between threads instead of one per request.
 //
@@ -31,6 +32,7 @@
 #include "ns_fd.h"
 #include "ns_thread.h"
 #include "promise_worker.h"
+#include "thread_worker.h"
 
 namespace nsnet {
 
@@ -110,13 +112,13 @@ PlanOutcome RunPlan(NsSource& source, PlanQueue& queue) {
   int nsFd = -1;
   try {
     if (!source.name.empty()) {
-      CreatedNetns created = CreateNamedNetns(source.dir, source.name, source.protocol);
+      CreatedNetns created = CreateNamedNetns(source.dir, source.name, source.protocol, SwitchOn::kThisThread);
       out.ns = std::move(created.ns);
       nsSocket = std::move(created.socket);
       nsFd = out.ns.Get();
     } else if (source.enter.Valid()) {
       UniqueFd fd;
-      RunInNetns(source.enter.Get(), [&] { fd = OpenNetlinkFd(source.protocol); });
+      RunInNetns(source.enter.Get(), [&] { fd = OpenNetlinkFd(source.protocol); }, SwitchOn::kThisThread);
       nsSocket = AdoptNetlinkSocket(std::move(fd), source.protocol);
       nsFd = source.enter.Get();
     }
@@ -256,8 +258,14 @@ Napi::Value SettleOutcome(Napi::Env env, PlanOutcome& out) {
   return result;
 }
 
+// A plan that makes or enters a namespace runs on a thread of its own (ThreadWorker), which
+// switches and then runs every step itself; one that stays in the caller's namespaces runs
+// on a pool thread, which must never switch.
 Napi::Promise StartPlan(Napi::Env env, std::shared_ptr<NsSource> source, std::shared_ptr<PlanQueue> queue) {
-  return PromiseWorker<PlanOutcome>::Start(env, [source, queue] { return RunPlan(*source, *queue); }, SettleOutcome);
+  auto run = [source, queue] { return RunPlan(*source, *queue); };
+  bool switches = !source->name.empty() || source->enter.Valid();
+  if (switches) return ThreadWorker<PlanOutcome>::Start(env, run, SettleOutcome);
+  return PromiseWorker<PlanOutcome>::Start(env, run, SettleOutcome);
 }
 
 Napi::Value NetlinkPlan(const Napi::CallbackInfo& info) {
@@ -272,7 +280,7 @@ Napi::Value NetlinkPlan(const Napi::CallbackInfo& info) {
 }
 
 // An open plan: its first steps start at once and JS adds the rest with push(steps, last),
-// so that kernel work whose inputs are known runs while JS works out the rest. The pool
+// so that kernel work whose inputs are known runs while JS works out the rest. The plan's
 // thread waits for the next step; push(…, true) ends the plan (also with no steps).
 Napi::Value NetlinkPlanOpen(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -302,7 +310,7 @@ Napi::Value NetlinkPlanOpen(const Napi::CallbackInfo& info) {
     queue->added.notify_one();
     return Napi::Boolean::New(env, accepted);
   }, "push"));
-  // A handle dropped without its last push must not keep a pool thread waiting forever.
+  // A handle dropped without its last push must not keep the plan's thread waiting forever.
   handle.AddFinalizer(
       [](Napi::Env, std::shared_ptr<PlanQueue>* held) {
         std::shared_ptr<PlanQueue> q = std::move(*held);

@@ -11,6 +11,7 @@
 #include <cmath>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 
 #include "addon.h"
@@ -42,10 +43,18 @@ static void MakeDirs(const std::string& dir) {
 // Makes `dir` a shared mount point, as iproute2 does for /run/netns. Shared propagation
 // means a namespace bind mount made (or unmounted) here shows up in every mount namespace
 // that has a copy of `dir`, so `ip netns del` in one of them really frees the namespace.
+//
+// Once per directory per process: with MS_REC the kernel walks every mount below `dir`
+// (one per named namespace), so redoing it for each create made a create's cost grow with
+// the number of namespaces. A namespace mounted later under a shared mount joins its peer
+// group anyway; only someone making `dir` private behind our back defeats the cache, and
+// then the bind mounts still work, they just stop propagating (as with an older iproute2).
 static void MakeSharedMount(const std::string& dir) {
   // Two concurrent creates must not both bind-mount `dir` onto itself (stacked mounts).
   static std::mutex mutex;
+  static std::set<std::string> done;
   std::lock_guard<std::mutex> lock(mutex);
+  if (done.count(dir)) return;
   bool boundOntoItself = false;
   while (mount("", dir.c_str(), "none", MS_SHARED | MS_REC, nullptr) != 0) {
     // EINVAL: `dir` is not a mount point yet. Make it one by binding it onto itself,
@@ -54,9 +63,10 @@ static void MakeSharedMount(const std::string& dir) {
     if (mount(dir.c_str(), dir.c_str(), "none", MS_BIND | MS_REC, nullptr) != 0) ThrowErrno("mount", dir);
     boundOntoItself = true;
   }
+  done.insert(dir);
 }
 
-CreatedNetns CreateNamedNetns(const std::string& dir, const std::string& name, int protocol) {
+CreatedNetns CreateNamedNetns(const std::string& dir, const std::string& name, int protocol, SwitchOn where) {
   MakeDirs(dir);
   MakeSharedMount(dir);
   const std::string file = dir + "/" + name;
@@ -67,7 +77,7 @@ CreatedNetns CreateNamedNetns(const std::string& dir, const std::string& name, i
   }
   try {
     UniqueFd socketFd;
-    RunOnFreshThread([&] {
+    RunSwitching(where, [&] {
       if (unshare(CLONE_NEWNET) != 0) ThrowErrno("unshare");
       // thread-self, not self: /proc/self/ns/net is the namespace of the process's main
       // thread, while the new namespace belongs to this thread only.

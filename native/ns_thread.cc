@@ -37,12 +37,20 @@ void EnterNetns(int nsFd) {
   if (setns(nsFd, CLONE_NEWNET) != 0) ThrowErrno("setns");
 }
 
-void RunInNetns(int nsFd, const std::function<void()>& fn) {
+void RunSwitching(SwitchOn where, const std::function<void()>& fn) {
+  if (where == SwitchOn::kThisThread) {
+    fn();
+  } else {
+    RunOnFreshThread(fn);
+  }
+}
+
+void RunInNetns(int nsFd, const std::function<void()>& fn, SwitchOn where) {
   if (nsFd < 0) {
     fn();
     return;
   }
-  RunOnFreshThread([&] {
+  RunSwitching(where, [&] {
     EnterNetns(nsFd);
     fn();
   });

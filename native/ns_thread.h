@@ -15,11 +15,20 @@ namespace nsnet {
 // in the caller. Blocks the caller, so call it from a libuv pool thread.
 void RunOnFreshThread(const std::function<void()>& fn);
 
-// setns(nsFd, CLONE_NEWNET) on the calling thread. Only call it inside RunOnFreshThread.
+// setns(nsFd, CLONE_NEWNET) on the calling thread. Only call it inside RunOnFreshThread
+// (or on a ThreadWorker's thread).
 void EnterNetns(int nsFd);
 
-// Runs `fn` inside the network namespace `nsFd` on a fresh thread, or directly on the
-// calling thread when nsFd < 0 (the caller's own namespace needs no switch).
-void RunInNetns(int nsFd, const std::function<void()>& fn);
+// Where a namespace switch runs: on a fresh thread made for it (the caller is a pool
+// thread, which must never switch), or right on the calling thread when that thread was
+// itself made for this one piece of work and exits after it (a ThreadWorker's).
+enum class SwitchOn { kFreshThread, kThisThread };
+
+// Runs `fn`, which switches namespace, where `where` says.
+void RunSwitching(SwitchOn where, const std::function<void()>& fn);
+
+// Runs `fn` inside the network namespace `nsFd` (switching where `where` says), or
+// directly on the calling thread when nsFd < 0 (the caller's own namespace needs no switch).
+void RunInNetns(int nsFd, const std::function<void()>& fn, SwitchOn where = SwitchOn::kFreshThread);
 
 }  // namespace nsnet

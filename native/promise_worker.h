@@ -17,11 +17,52 @@
 
 namespace nsnet {
 
+// What a piece of blocking work produced: its result, or the Failure it threw (any other
+// exception, a library bug, becomes one too: nothing may escape a worker thread). Run on
+// the worker thread, Settle on the JS thread.
+template <class Result>
+struct WorkOutcome {
+  using Work = std::function<Result()>;
+  using Settler = std::function<Napi::Value(Napi::Env, Result&)>;
+
+  void Run(const Work& work) {
+    try {
+      result.emplace(work());
+    } catch (const Failure& f) {
+      failure.emplace(f);
+    } catch (const std::bad_alloc&) {
+      failure.emplace();
+      failure->err = ENOMEM;
+      failure->syscall = "malloc";
+    } catch (const std::exception& e) {
+      failure.emplace();
+      failure->err = EIO;
+      failure->syscall = e.what();
+    }
+  }
+
+  void Settle(Napi::Env env, Napi::Promise::Deferred& deferred, const Settler& settle) {
+    Napi::HandleScope scope(env);
+    if (failure) {
+      deferred.Reject(ToJsError(env, *failure).Value());
+      return;
+    }
+    try {
+      deferred.Resolve(settle(env, *result));
+    } catch (const Napi::Error& e) {
+      deferred.Reject(e.Value());
+    }
+  }
+
+  std::optional<Result> result;
+  std::optional<Failure> failure;
+};
+
 template <class Result>
 class PromiseWorker : public Napi::AsyncWorker {
  public:
-  using Work = std::function<Result()>;
-  using Settle = std::function<Napi::Value(Napi::Env, Result&)>;
+  using Work = typename WorkOutcome<Result>::Work;
+  using Settle = typename WorkOutcome<Result>::Settler;
 
   static Napi::Promise Start(Napi::Env env, Work work, Settle settle) {
     auto* worker = new PromiseWorker(env, std::move(work), std::move(settle));
@@ -31,36 +72,8 @@ class PromiseWorker : public Napi::AsyncWorker {
   }
 
  protected:
-  void Execute() override {
-    try {
-      result_.emplace(work_());
-    } catch (const Failure& f) {
-      failure_.emplace(f);
-    } catch (const std::bad_alloc&) {
-      failure_.emplace();
-      failure_->err = ENOMEM;
-      failure_->syscall = "malloc";
-    } catch (const std::exception& e) {  // a library bug; never let it escape a pool thread
-      failure_.emplace();
-      failure_->err = EIO;
-      failure_->syscall = e.what();
-    }
-  }
-
-  void OnOK() override {
-    Napi::Env env = Env();
-    Napi::HandleScope scope(env);
-    if (failure_) {
-      deferred_.Reject(ToJsError(env, *failure_).Value());
-      return;
-    }
-    try {
-      deferred_.Resolve(settle_(env, *result_));
-    } catch (const Napi::Error& e) {
-      deferred_.Reject(e.Value());
-    }
-  }
-
+  void Execute() override { outcome_.Run(work_); }
+  void OnOK() override { outcome_.Settle(Env(), deferred_, settle_); }
   void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
 
  private:
@@ -73,8 +86,7 @@ class PromiseWorker : public Napi::AsyncWorker {
   Napi::Promise::Deferred deferred_;
   Work work_;
   Settle settle_;
-  std::optional<Result> result_;
-  std::optional<Failure> failure_;
+  WorkOutcome<Result> outcome_;
 };
 
 // Runs `body` (argument parsing + PromiseWorker::Start) so that a bad argument rejects the

@@ -25,7 +25,7 @@ export const CREATE_NETNS_STEP = 'create netns';
 /**
  * A plan open for more steps: the first ones go to the kernel at once, later ones are
  * added while JS works them out (add), and finish() ends it. Every TxPlan must be
- * finished, also when the caller fails in between: until then a pool thread waits for
+ * finished, also when the caller fails in between: until then the plan's thread waits for
  * steps, and finishing is what registers the undo of what ran.
  */
 export class TxPlan {

@@ -188,6 +188,43 @@ describe('Netns (integration)', function () {
     await b.delete();
   });
 
+  it('createWithVeth: 64 at once run (16 threads at a time), and leave no thread, in the original namespace or any other, behind', async function () {
+    this.timeout(120_000);
+    const original = fs.readlinkSync('/proc/self/task/' + process.pid + '/ns/net');
+    const host = await RtnlHandle.open();
+    const names = Array.from({ length: 64 }, () => uniqueName('burst'));
+    const taskCount = (): number => fs.readdirSync('/proc/self/task').length;
+    // A thread that reported its plan is joined before the promise settles; it may still be
+    // finishing its exit in the kernel for a moment, so the witness waits that long.
+    const settledTasks = async (): Promise<{ count: number; namespaces: string[] }> => {
+      for (let i = 0; ; i++) {
+        const namespaces = [...threadNamespaces()];
+        if ((namespaces.length === 1 && namespaces[0] === original) || i === 100) return { count: taskCount(), namespaces };
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    };
+    try {
+      // A first plan starts the addon's plan threads (the spawner and its spare).
+      const first = await Netns.createWithVeth(names[0]!, host, { name: 'bst0', peer: { name: 'eth0' } });
+      const before = await settledTasks();
+      const made = await Promise.all(
+        names.slice(1).map((n, i) => Netns.createWithVeth(n, host, { name: `bst${i + 1}`, peer: { name: 'eth0' } }, new RtnlBatch().linkSet(RtnlBatch.PEER, { up: true }))),
+      );
+      const after = await settledTasks();
+      expect(after.namespaces).to.deep.equal([original]);
+      expect(after.count).to.be.at.most(before.count);
+      const listed = new Set(netnsList());
+      for (const n of names) expect(listed.has(n), n).to.equal(true);
+      for (const [i, ns] of [first, ...made].entries()) {
+        expect(ipJson<Array<{ flags: string[] }>>('-n', names[i]!, 'link', 'show', 'dev', 'eth0')[0]!.flags.includes('UP'), names[i]).to.equal(i > 0);
+        await host.linkDel(`bst${i}`);
+        await ns.delete();
+      }
+    } finally {
+      host.close();
+    }
+  });
+
   it('leaks no fd over 1,024 open/close cycles of Netns.open and of a handle', async function () {
     this.timeout(120_000);
     const ns = await Netns.create(uniqueName('fds'));
