@@ -11,10 +11,10 @@ import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
 import path from 'node:path';
 import { fromNativeError, NsnetError, ValidationError } from '../errors';
 import { native, type NsFd } from '../native';
-import { runNetlinkPlan, type PlanStep } from '../plan';
+import { openNetlinkPlan, type PlanOutcome, type PlanStep } from '../plan';
 import { RtnlBatch } from '../rtnl/batch';
 import { NETLINK_ROUTE, RtnlHandle } from '../rtnl/handle';
-import { peerIndexStep, rtnlBatchStep, vethIntoPlanNs, withPeerIndex } from '../rtnl/plan-steps';
+import { peerIndexStep, rtnlBatchStep, vethIntoPlanNs, vethSpecIntoPlanNs, withPeerIndex } from '../rtnl/plan-steps';
 import type { VethSpec } from '../rtnl/types';
 import { validateInt, validateNetnsName } from '../validate';
 
@@ -84,18 +84,34 @@ export class Netns implements AsyncDisposable {
     validateNetnsName(name);
     const dir = options.dir ?? NETNS_RUN_DIR;
     const { master, ...spec } = veth;
-    const steps: PlanStep[] = [
-      vethIntoPlanNs(`veth ${spec.name}`, { kind: 'veth', ...spec }, master, host.planSocket),
-      peerIndexStep(spec.peer.name),
-    ];
-    if (configure.size > 0) steps.push(withPeerIndex(rtnlBatchStep('configure', configure.encode(), configure.entries), 1, configure.offsetsOf(RtnlBatch.PEER)));
-    const outcome = await runNetlinkPlan(steps, { create: { dir, name } });
+    const full = vethSpecIntoPlanNs({ kind: 'veth', ...spec });
+    // The namespace first: unshare and the bind mount are most of the kernel's work, and
+    // the requests are encoded while a pool thread does them (the plan waits for them).
+    const plan = openNetlinkPlan([], { create: { dir, name } });
+    let steps: PlanStep[];
+    try {
+      steps = [vethIntoPlanNs(`veth ${spec.name}`, full, master, host.planSocket), peerIndexStep(spec.peer.name)];
+      if (configure.size > 0) steps.push(withPeerIndex(rtnlBatchStep('configure', configure.encode(), configure.entries), 1, configure.offsetsOf(RtnlBatch.PEER)));
+    } catch (err) {
+      plan.push([], true);
+      await Netns.discardCreated(await plan.outcome, name, dir);
+      throw err;
+    }
+    plan.push(steps, true);
+    const outcome = await plan.outcome;
     if (outcome.ok) return new Netns(outcome.ns!, path.join(dir, name), name);
     if (outcome.step < 0) throw fromNativeError(outcome.error, 'unshare', 'netnsCreate', name);
     // Undo what was done: the veth (its peer goes with it), then the namespace.
     if (outcome.step > 0) await host.linkDel(spec.name).catch(() => undefined);
     await Netns.deleteByName(name, dir).catch(() => undefined);
     throw outcome.error;
+  }
+
+  /** Drops a namespace a plan made that its caller no longer wants (nothing else ran in it). */
+  private static async discardCreated(outcome: PlanOutcome, name: string, dir: string): Promise<void> {
+    if (!outcome.ok || !outcome.ns) return;
+    outcome.ns.close();
+    await Netns.deleteByName(name, dir).catch(() => undefined);
   }
 
   /** Opens a namespace file: /run/netns/NAME, /proc/PID/ns/net, or a runtime's own bind mount. */

@@ -50,7 +50,8 @@ export function peerIndexStep(ifname: string, message: Buffer = nl.linkGet({ nam
  */
 export function withPeerIndex<T extends PlanStep>(step: T, lookup: number, indexAt: number[]): T {
   // The reply is an RTM_NEWLINK: ifi_index sits where it does in a request.
-  return { ...step, patch: [...(step.patch ?? []), { from: lookup, at: nl.HEADER_INDEX_AT, to: indexAt }] };
+  // Object.assign, not a spread followed by a new key (slow in V8: see nl.routeNew).
+  return Object.assign({}, step, { patch: [...(step.patch ?? []), { from: lookup, at: nl.HEADER_INDEX_AT, to: indexAt }] });
 }
 
 /**
@@ -59,15 +60,26 @@ export function withPeerIndex<T extends PlanStep>(step: T, lookup: number, index
  */
 const PLAN_NS_FD: NsFd = { fd: 0x7fffffff, closed: false, identity: () => ({ dev: 0, ino: 0 }), close: () => undefined };
 
+type PlanVethSpec = Omit<VethSpec, 'peer'> & { peer: Omit<VethSpec['peer'], 'netns'> };
+
+/**
+ * The LinkSpec of a veth whose peer is born inside the plan's namespace, validated: a
+ * caller that starts the plan before encoding (Netns.createWithVeth) checks it first, so
+ * bad input is refused before the kernel makes anything.
+ */
+export function vethSpecIntoPlanNs(spec: PlanVethSpec): LinkSpec {
+  const full: LinkSpec = { ...spec, peer: Object.assign({}, spec.peer, { netns: PLAN_NS_FD }) };
+  validateLinkSpec(full);
+  return full;
+}
+
 /**
  * Like RtnlHandle.linkAdd of a veth whose peer is born inside the plan's namespace (made
- * or entered by the plan): its IFLA_NET_NS_FD is patched in when the plan runs. `master`
- * is an ifindex; no echo is asked for.
+ * or entered by the plan): its IFLA_NET_NS_FD is patched in when the plan runs. `spec`
+ * comes from vethSpecIntoPlanNs; `master` is an ifindex; no echo is asked for.
  */
-export function vethIntoPlanNs(name: string, spec: Omit<VethSpec, 'peer'> & { peer: Omit<VethSpec['peer'], 'netns'> }, master: number | undefined, socket: NetlinkSocket): PlanStep {
-  const full: LinkSpec = { ...spec, peer: { ...spec.peer, netns: PLAN_NS_FD } };
-  validateLinkSpec(full);
-  const message = nl.linkNew(linkFromSpec(full, master === undefined ? {} : { master }));
+export function vethIntoPlanNs(name: string, spec: LinkSpec, master: number | undefined, socket: NetlinkSocket): PlanStep {
+  const message = nl.linkNew(linkFromSpec(spec, master === undefined ? {} : { master }));
   const at = nl.vethPeerNsFdOffset(message)!;
-  return { ...rtnlRequestStep(name, message, { op: 'linkAdd', target: spec.name }, socket), patch: [{ from: 'ns', to: [at] }] };
+  return Object.assign(rtnlRequestStep(name, message, { op: 'linkAdd', target: spec.name }, socket), { patch: [{ from: 'ns', to: [at] }] });
 }

@@ -14,7 +14,7 @@
 import * as nl from '../netlink';
 import type { NetlinkSocket } from '../native';
 import { RtnlBatch, type BatchEntry } from '../rtnl/batch';
-import { vethIntoPlanNs } from '../rtnl/plan-steps';
+import { vethIntoPlanNs, vethSpecIntoPlanNs } from '../rtnl/plan-steps';
 import { validateIfName, validateMac } from '../validate';
 
 /** The veth of every endpoint of one network into containers: the same but for the host-side name. */
@@ -67,7 +67,7 @@ interface ConfigureTemplate extends ConfigureRequest {
 
 function encodeVeth(shape: VethShape, hostIfname: string, socket: NetlinkSocket): VethTemplate {
   const mtu = shape.mtu === undefined ? {} : { mtu: shape.mtu };
-  const step = vethIntoPlanNs('veth', { kind: 'veth', name: hostIfname, up: true, ...mtu, peer: { name: shape.ifname, ...mtu } }, shape.master, socket);
+  const step = vethIntoPlanNs('veth', vethSpecIntoPlanNs({ kind: 'veth', name: hostIfname, up: true, ...mtu, peer: { name: shape.ifname, ...mtu } }), shape.master, socket);
   return {
     message: step.messages,
     nsFdAt: step.patch![0]!.to[0]!,

@@ -225,6 +225,22 @@ describe('Netns (integration)', function () {
     }
   });
 
+  it('createWithVeth refuses a bad veth before making anything', async () => {
+    const host = await RtnlHandle.open();
+    try {
+      const name = uniqueName('badv');
+      for (const veth of [{ name: 'has space', peer: { name: 'eth0' } }, { name: 'okname', peer: { name: 'x'.repeat(16) } }, { name: 'okname', mtu: 1, peer: { name: 'eth0' } }]) {
+        const err = await Netns.createWithVeth(name, host, veth).catch((e: unknown) => e);
+        expect(err, JSON.stringify(veth)).to.be.instanceOf(ValidationError);
+        expect(netnsList()).to.not.include(name);
+        expect(fs.existsSync(`/run/netns/${name}`)).to.equal(false);
+      }
+      expect(ipJson<Array<{ ifname: string }>>('link').map((l) => l.ifname)).to.not.include('okname');
+    } finally {
+      host.close();
+    }
+  });
+
   it('leaks no fd over 1,024 open/close cycles of Netns.open and of a handle', async function () {
     this.timeout(120_000);
     const ns = await Netns.create(uniqueName('fds'));
