@@ -142,7 +142,7 @@ export class Ipam {
           throw new ValidationError(`${field}: network ${networkId} has no IPv${family} subnet`, { field, op: 'ipamAllocate' });
         }
         const lease = allocateOne(tx, plan, who, wants.get(family), time);
-        const assignment: Assignment = { ...copyLease(lease), cidr: `${lease.address}/${plan.prefix.length}`, gateway: plan.record.gateway };
+        const assignment: Assignment = Object.assign(copyLease(lease), { cidr: `${lease.address}/${plan.prefix.length}`, gateway: plan.record.gateway });
         out[family === 4 ? 'ipv4' : 'ipv6'] = assignment;
       }
       return out;

@@ -9,7 +9,7 @@ import { encodeMessage } from '../nlmsg';
 function message(type: number, flags: number, neigh: Neigh): Buffer {
   const w = new AttrWriter();
   // NUD_PERMANENT is iproute2's default state for both add and del.
-  writeNeigh(w, { ...neigh, state: neigh.state ?? NUD_PERMANENT });
+  writeNeigh(w, Object.assign({}, neigh, { state: neigh.state ?? NUD_PERMANENT })); // not a spread: see routeNew
   return encodeMessage(type, flags, w.bytes());
 }
 
