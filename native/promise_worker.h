@@ -17,76 +17,85 @@
 
 namespace nsnet {
 
-// What a piece of blocking work produced: its result, or the Failure it threw (any other
-// exception, a library bug, becomes one too: nothing may escape a worker thread). Run on
-// the worker thread, Settle on the JS thread.
+// A piece of blocking work and the promise it settles: `Run` on the worker thread (every
+// exception becomes a Failure, a library bug included: nothing may escape a worker
+// thread), `Settle` or `Fail` on the JS thread.
 template <class Result>
-struct WorkOutcome {
+class PromisedWork {
+ public:
   using Work = std::function<Result()>;
   using Settler = std::function<Napi::Value(Napi::Env, Result&)>;
 
-  void Run(const Work& work) {
+  PromisedWork(Napi::Env env, Work work, Settler settle)
+      : deferred_(Napi::Promise::Deferred::New(env)), work_(std::move(work)), settle_(std::move(settle)) {}
+
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+
+  void Run() {
     try {
-      result.emplace(work());
+      result_.emplace(work_());
     } catch (const Failure& f) {
-      failure.emplace(f);
+      failure_.emplace(f);
     } catch (const std::bad_alloc&) {
-      failure.emplace();
-      failure->err = ENOMEM;
-      failure->syscall = "malloc";
+      failure_.emplace();
+      failure_->err = ENOMEM;
+      failure_->syscall = "malloc";
     } catch (const std::exception& e) {
-      failure.emplace();
-      failure->err = EIO;
-      failure->syscall = e.what();
+      failure_.emplace();
+      failure_->err = EIO;
+      failure_->syscall = e.what();
     }
   }
 
-  void Settle(Napi::Env env, Napi::Promise::Deferred& deferred, const Settler& settle) {
+  void Settle(Napi::Env env) {
     Napi::HandleScope scope(env);
-    if (failure) {
-      deferred.Reject(ToJsError(env, *failure).Value());
+    if (failure_) {
+      deferred_.Reject(ToJsError(env, *failure_).Value());
       return;
     }
     try {
-      deferred.Resolve(settle(env, *result));
+      deferred_.Resolve(settle_(env, *result_));
     } catch (const Napi::Error& e) {
-      deferred.Reject(e.Value());
+      deferred_.Reject(e.Value());
     }
   }
 
-  std::optional<Result> result;
-  std::optional<Failure> failure;
+  // The work could not be run at all.
+  void Fail(Napi::Env env, const Failure& f) {
+    failure_.emplace(f);
+    Settle(env);
+  }
+
+  void Reject(const Napi::Value& error) { deferred_.Reject(error); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  Work work_;
+  Settler settle_;
+  std::optional<Result> result_;
+  std::optional<Failure> failure_;
 };
 
 template <class Result>
 class PromiseWorker : public Napi::AsyncWorker {
  public:
-  using Work = typename WorkOutcome<Result>::Work;
-  using Settle = typename WorkOutcome<Result>::Settler;
-
-  static Napi::Promise Start(Napi::Env env, Work work, Settle settle) {
+  static Napi::Promise Start(Napi::Env env, typename PromisedWork<Result>::Work work, typename PromisedWork<Result>::Settler settle) {
     auto* worker = new PromiseWorker(env, std::move(work), std::move(settle));
-    Napi::Promise promise = worker->deferred_.Promise();
+    Napi::Promise promise = worker->work_.Promise();
     worker->Queue();  // deletes itself after OnOK/OnError
     return promise;
   }
 
  protected:
-  void Execute() override { outcome_.Run(work_); }
-  void OnOK() override { outcome_.Settle(Env(), deferred_, settle_); }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+  void Execute() override { work_.Run(); }
+  void OnOK() override { work_.Settle(Env()); }
+  void OnError(const Napi::Error& e) override { work_.Reject(e.Value()); }
 
  private:
-  PromiseWorker(Napi::Env env, Work work, Settle settle)
-      : Napi::AsyncWorker(env, "nsnet"),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        work_(std::move(work)),
-        settle_(std::move(settle)) {}
+  PromiseWorker(Napi::Env env, typename PromisedWork<Result>::Work work, typename PromisedWork<Result>::Settler settle)
+      : Napi::AsyncWorker(env, "nsnet"), work_(env, std::move(work), std::move(settle)) {}
 
-  Napi::Promise::Deferred deferred_;
-  Work work_;
-  Settle settle_;
-  WorkOutcome<Result> outcome_;
+  PromisedWork<Result> work_;
 };
 
 // Runs `body` (argument parsing + PromiseWorker::Start) so that a bad argument rejects the

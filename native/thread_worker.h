@@ -36,31 +36,22 @@ void StartThreadJob(Napi::Env env, ThreadJob* job);
 template <class Result>
 class ThreadWorker final : public ThreadJob {
  public:
-  using Work = typename WorkOutcome<Result>::Work;
-  using Settle = typename WorkOutcome<Result>::Settler;
-
-  static Napi::Promise Start(Napi::Env env, Work work, Settle settle) {
+  static Napi::Promise Start(Napi::Env env, typename PromisedWork<Result>::Work work, typename PromisedWork<Result>::Settler settle) {
     auto* job = new ThreadWorker(env, std::move(work), std::move(settle));
-    Napi::Promise promise = job->deferred_.Promise();
+    Napi::Promise promise = job->work_.Promise();
     StartThreadJob(env, job);  // deletes the job once finished
     return promise;
   }
 
-  void Execute() override { outcome_.Run(work_); }
-  void Finish(Napi::Env env) override { outcome_.Settle(env, deferred_, settle_); }
-  void Fail(Napi::Env env, const Failure& f) override {
-    outcome_.failure.emplace(f);
-    Finish(env);
-  }
+  void Execute() override { work_.Run(); }
+  void Finish(Napi::Env env) override { work_.Settle(env); }
+  void Fail(Napi::Env env, const Failure& f) override { work_.Fail(env, f); }
 
  private:
-  ThreadWorker(Napi::Env env, Work work, Settle settle)
-      : deferred_(Napi::Promise::Deferred::New(env)), work_(std::move(work)), settle_(std::move(settle)) {}
+  ThreadWorker(Napi::Env env, typename PromisedWork<Result>::Work work, typename PromisedWork<Result>::Settler settle)
+      : work_(env, std::move(work), std::move(settle)) {}
 
-  Napi::Promise::Deferred deferred_;
-  Work work_;
-  Settle settle_;
-  WorkOutcome<Result> outcome_;
+  PromisedWork<Result> work_;
 };
 
 }  // namespace nsnet
