@@ -75,6 +75,8 @@ struct NsSource {
   std::string dir, name;  // create when name is set
   UniqueFd enter;
   int protocol = NETLINK_ROUTE;
+  // The plan makes or enters a namespace, so it needs a socket there and a thread that switches.
+  bool Switches() const { return !name.empty() || enter.Valid(); }
 };
 
 void ApplyPatch(PlanStep& step, const Patch& p, int nsFd, const std::vector<std::vector<uint8_t>>& replies) {
@@ -263,8 +265,7 @@ Napi::Value SettleOutcome(Napi::Env env, PlanOutcome& out) {
 // on a pool thread, which must never switch.
 Napi::Promise StartPlan(Napi::Env env, std::shared_ptr<NsSource> source, std::shared_ptr<PlanQueue> queue) {
   auto run = [source, queue] { return RunPlan(*source, *queue); };
-  bool switches = !source->name.empty() || source->enter.Valid();
-  if (switches) return ThreadWorker<PlanOutcome>::Start(env, run, SettleOutcome);
+  if (source->Switches()) return ThreadWorker<PlanOutcome>::Start(env, run, SettleOutcome);
   return PromiseWorker<PlanOutcome>::Start(env, run, SettleOutcome);
 }
 
@@ -273,7 +274,7 @@ Napi::Value NetlinkPlan(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     auto source = ParseNs(env, info[1]);
     auto queue = std::make_shared<PlanQueue>();
-    queue->steps = ParseSteps(env, info[0], 0, !source->name.empty() || source->enter.Valid());
+    queue->steps = ParseSteps(env, info[0], 0, source->Switches());
     queue->last = true;
     return StartPlan(env, source, queue);
   });
@@ -285,7 +286,7 @@ Napi::Value NetlinkPlan(const Napi::CallbackInfo& info) {
 Napi::Value NetlinkPlanOpen(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto source = ParseNs(env, info[1]);
-  bool hasNs = !source->name.empty() || source->enter.Valid();
+  bool hasNs = source->Switches();
   auto queue = std::make_shared<PlanQueue>();
   queue->steps = ParseSteps(env, info[0], 0, hasNs);
   Napi::Object handle = Napi::Object::New(env);

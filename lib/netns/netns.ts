@@ -86,7 +86,7 @@ export class Netns implements AsyncDisposable {
     const { master, ...spec } = veth;
     const full = vethSpecIntoPlanNs({ kind: 'veth', ...spec });
     // The namespace first: unshare and the bind mount are most of the kernel's work, and
-    // the requests are encoded while a pool thread does them (the plan waits for them).
+    // the requests are encoded while the plan's thread does them (it waits for them).
     const plan = openNetlinkPlan([], { create: { dir, name } });
     let steps: PlanStep[];
     try {
