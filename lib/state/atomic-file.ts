@@ -29,14 +29,50 @@ function tempName(file: string): string {
  * fsync/fdatasync on a libuv pool thread: they wait for the device (milliseconds on a
  * disk), so they stay off the JS thread.
  */
-export const fsyncFd = promisify(fs.fsync);
-export const fdatasyncFd = promisify(fs.fdatasync);
+const fsyncOnPool = promisify(fs.fsync);
+const fdatasyncOnPool = promisify(fs.fdatasync);
+
+/** statfs(2) f_type of the file systems that keep files in memory only (linux/magic.h). */
+const TMPFS_MAGIC = 0x01021994;
+const RAMFS_MAGIC = 0x858458f6;
+const inMemoryDirs = new Map<string, boolean>();
+
+/**
+ * True if `dir` is on tmpfs or ramfs, where fsync and fdatasync do nothing (the kernel's
+ * noop_fsync): there is no device to wait for. Runtimes keep state there (/run), and
+ * skipping the call saves two thread hand-offs per sync. Asked once per directory.
+ */
+export function inMemoryFs(dir: string): boolean {
+  let known = inMemoryDirs.get(dir);
+  if (known === undefined) {
+    let type: number | undefined;
+    try {
+      type = fs.statfsSync(dir).type;
+    } catch {
+      return false; // not knowing, sync as usual
+    }
+    known = type === TMPFS_MAGIC || type === RAMFS_MAGIC;
+    inMemoryDirs.set(dir, known);
+  }
+  return known;
+}
+
+/** fsync(2) of `fd`, a file in `dir`; nothing to wait for on an in-memory file system. */
+function fsyncFd(fd: number, dir: string): Promise<void> {
+  return inMemoryFs(dir) ? Promise.resolve() : fsyncOnPool(fd);
+}
+
+/** fdatasync(2) of `fd`, a file in `dir`; nothing to wait for on an in-memory file system. */
+export function fdatasyncFd(fd: number, dir: string): Promise<void> {
+  return inMemoryFs(dir) ? Promise.resolve() : fdatasyncOnPool(fd);
+}
 
 /** fsync(2) a directory, making renames and creations inside it durable. */
 export async function fsyncDir(dir: string): Promise<void> {
+  if (inMemoryFs(dir)) return;
   const fd = fs.openSync(dir, 'r');
   try {
-    await fsyncFd(fd);
+    await fsyncOnPool(fd);
   } finally {
     fs.closeSync(fd);
   }
@@ -53,7 +89,7 @@ export async function writeFileDurable(file: string, data: string | Buffer, mode
   const fd = fs.openSync(file, 'wx', mode);
   try {
     fs.writeFileSync(fd, data);
-    await fsyncFd(fd);
+    await fsyncFd(fd, path.dirname(file));
   } finally {
     fs.closeSync(fd);
   }

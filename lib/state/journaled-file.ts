@@ -166,7 +166,7 @@ export class JournaledFile<S, Op> {
       if (tornAt !== undefined) fs.ftruncateSync(fd, tornAt);
       const record = encodeRecord({ seq: cache.seq + 1, ops });
       writeAt(fd, record, cache.offset);
-      const synced = fdatasyncFd(fd);
+      const synced = fdatasyncFd(fd, this.dir);
       if (defer) {
         keepOpenUntil(synced); // the fd stays open until its fdatasync is done
         synced.catch(() => this.forget()); // not durable: reread rather than trust the cache

@@ -8,7 +8,8 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { writeFileAtomic, removeStaleTemps } from '../../../lib/state/atomic-file';
+import { execFileSync } from 'node:child_process';
+import { inMemoryFs, writeFileAtomic, removeStaleTemps } from '../../../lib/state/atomic-file';
 import { StateCorruptError } from '../../../lib/state/errors';
 import { encodeRecord, parseRecords } from '../../../lib/state/journal';
 import { JOURNAL_FILE, type JournalCodec, JournaledFile, SNAPSHOT_FILE } from '../../../lib/state/journaled-file';
@@ -69,6 +70,14 @@ describe('lib/state', () => {
       fs.writeFileSync(path.join(dir, '.f.json.tmp-1-dead'), 'half');
       expect(await removeStaleTemps(dir)).to.equal(1);
       expect(fs.readdirSync(dir)).to.deep.equal(['f.json']);
+    });
+
+    it('knows tmpfs (fsync is a no-op there) from a disk-backed file system, as stat -f reports them', () => {
+      // /dev/shm is tmpfs on Debian; the repository sits on a disk.
+      const dirs = ['/dev/shm', dir, __dirname].filter((d) => fs.existsSync(d));
+      const witness = (d: string): boolean => ['tmpfs', 'ramfs'].includes(execFileSync('stat', ['-f', '-c', '%T', d], { encoding: 'utf8' }).trim());
+      for (const d of dirs) expect(inMemoryFs(d), d).to.equal(witness(d));
+      expect(dirs.map(witness), 'one of each kind').to.include.members([true, false]);
     });
 
     it('read-modify-writes a JSON record under its lock without losing concurrent updates', async () => {
