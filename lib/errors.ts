@@ -24,9 +24,12 @@ const errnoNames: Map<number, string> = new Map(
   Object.entries(osConstants.errno).map(([name, value]) => [value as number, name]),
 );
 
-/** 'EEXIST' for 17 or -17; 'E<n>' when Node does not know the number. */
-export function errnoCode(errno: number): string {
-  return errnoNames.get(Math.abs(errno)) ?? `E${Math.abs(errno)}`;
+/**
+ * 'EEXIST' for 17 or -17. Node knows only the POSIX names: for Linux-only ones (EXFULL,
+ * which a bridge with 1,024 ports answers) `named` is the addon's (glibc's) name; else 'E<n>'.
+ */
+export function errnoCode(errno: number, named?: string): string {
+  return errnoNames.get(Math.abs(errno)) ?? (named !== undefined && /^E[A-Z][A-Z0-9]*$/.test(named) ? named : `E${Math.abs(errno)}`);
 }
 
 export class NsnetError extends Error {
@@ -88,6 +91,8 @@ const PERMISSION = new Set(['EPERM', 'EACCES']);
 
 export interface KernelErrorInfo {
   errno: number;
+  /** The addon's name for errno, used when Node has none (see errnoCode). */
+  code?: string | undefined;
   syscall: string;
   extack?: string | undefined;
   op?: string | undefined;
@@ -98,7 +103,7 @@ export interface KernelErrorInfo {
 /** Builds the right subclass for a kernel errno (negative or positive). */
 export function kernelError(info: KernelErrorInfo): KernelError {
   const errno = -Math.abs(info.errno);
-  const code = errnoCode(errno);
+  const code = errnoCode(errno, info.code);
   const what = [info.op, info.target].filter(Boolean).join(' ');
   const detail = info.extack ? `: ${info.extack}` : '';
   const message = `${what ? `${what}: ` : ''}${info.syscall} failed with ${code}${detail}`;
@@ -128,7 +133,7 @@ export function isNotFound(err: unknown): boolean {
  * anything else (an NsnetError, a bad-argument TypeError) is returned as it is.
  */
 export function fromNativeError(err: unknown, syscall: string, op: string, target: string): Error {
-  const e = err as { errno?: number };
+  const e = err as { errno?: number; code?: string };
   if (err instanceof NsnetError || typeof e?.errno !== 'number') return err as Error;
-  return kernelError({ errno: e.errno, syscall, op, target, cause: err });
+  return kernelError({ errno: e.errno, code: e.code, syscall, op, target, cause: err });
 }

@@ -50,6 +50,7 @@ export function translateFailure(err: unknown, messages: Buffer, ctx: RequestCon
   const syscall = failure.dumpInterrupted ? `${typeName(msgType)} dump` : typeName(msgType);
   return kernelError({
     errno: failure.errno,
+    code: failure.code,
     syscall,
     extack: failure.extack,
     op: ctx.op,

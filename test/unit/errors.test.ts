@@ -8,6 +8,12 @@ describe('errors', () => {
     expect(errnoCode(-17)).to.equal('EEXIST');
     expect(errnoCode(19)).to.equal('ENODEV');
     expect(errnoCode(-99999)).to.equal('E99999');
+    // Linux-only errnos Node has no name for: the addon's name, if it is one.
+    expect(errnoCode(-54, 'EXFULL')).to.equal('EXFULL');
+    expect(errnoCode(-54)).to.equal('E54');
+    expect(errnoCode(-54, 'E54')).to.equal('E54');
+    expect(errnoCode(-17, 'EBOGUS'), 'Node\'s name first').to.equal('EEXIST');
+    expect(kernelError({ errno: -54, code: 'EXFULL', syscall: 'RTM_NEWLINK', op: 'linkAdd', target: 'veth0' }).message).to.equal('linkAdd veth0: RTM_NEWLINK failed with EXFULL');
   });
 
   it('picks the subclass from the errno and keeps the kernel fields', () => {
