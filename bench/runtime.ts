@@ -53,6 +53,17 @@ async function setup(host: Host, n: number): Promise<{ names: string[]; each: nu
   return { names, each };
 }
 
+/**
+ * Before anything is timed: containers made and removed until V8 has optimised the create
+ * path, as in a long-running runtime (a few hundred; see bench/compare/nsnet.ts).
+ */
+async function warmUp(host: Host): Promise<void> {
+  for (let round = 0; round < 3; round++) {
+    const { names } = await setup(host, 100);
+    await host.containers.removeMany(names);
+  }
+}
+
 export async function runtimeRow(n: number): Promise<Row> {
   // Setup, then one-by-one removal.
   const single = await world(async (host) => {
@@ -89,8 +100,7 @@ export async function benchRuntime(sizes: readonly number[]): Promise<string> {
     '| N | setup ms/container | first 10% | last 10% | remove one by one ms/container | removeMany ms/container | RSS MB per 1,000 containers |',
     '|---:|---:|---:|---:|---:|---:|---:|',
   ];
-  // Warm-up: compile the hot paths before anything is timed.
-  await world(async (host) => setup(host, 20));
+  await world(warmUp);
   await settle();
   for (const n of sizes) {
     const r = await runtimeRow(n);

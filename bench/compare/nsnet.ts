@@ -1,17 +1,27 @@
 /**
  * nsnet in bench/compare: one process for all N containers, as a runtime embeds it.
  * Untimed: Host.open on the trial's host namespace with a private state directory, the
- * network, and a warm-up (containers created and removed so V8 has compiled the hot
- * paths, as in a long-running runtime). Timed: containers.create per container with the
- * pre-made namespace and one published port; then containers.removeMany for all.
+ * network, and a warm-up: containers created and removed through the timed path (a
+ * pre-made namespace, a published port) until V8 has optimised it, as in a long-running
+ * runtime. Timed: containers.create per container with the pre-made namespace and one
+ * published port; then containers.removeMany for all.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Host, Ipam } from '../../lib';
+import { Host, Ipam, Netns } from '../../lib';
 import { CONTAINER_PORT, hostPort, NETWORK, netnsPath, type Timing, type Tool, type TrialContext } from './workload';
 
-const WARMUP = 20;
+/**
+ * Containers of the warm-up. V8 optimises a function after it ran a few hundred times;
+ * measured on bench/compare's workload, per-container cost and compile-thread CPU level
+ * off after about 300 (with 20, TurboFan was still compiling the create path throughout
+ * the timed loop). The warm-up must take the timed path: optimised code trained on
+ * namespaces nsnet makes deoptimises on the first supplied one.
+ */
+const WARMUP = 300;
+/** Containers per warm-up round (removed between rounds: a bridge takes at most 1,024 ports). */
+const WARMUP_ROUND = 100;
 
 export class NsnetTool implements Tool {
   readonly name = 'nsnet';
@@ -38,12 +48,21 @@ export class NsnetTool implements Tool {
     this.host = await Host.open({ stateDir: this.stateDir });
     const net = await this.host.networks.create({ name: NETWORK.name, subnet: NETWORK.subnet, gateway: NETWORK.gateway, bridgeName: NETWORK.bridge });
     this.networkId = net.id;
-    // Warm-up in namespaces nsnet makes itself, on ports outside the measured range.
-    const warm: string[] = [];
-    for (let i = 0; i < WARMUP; i++) {
-      warm.push((await this.host.containers.create(`warm${i}`, { network: NETWORK.name, ports: [`${30000 + i}:${CONTAINER_PORT}`] })).id);
+    // Warm-up in namespaces of its own, on ports outside the measured range.
+    const spares: Netns[] = [];
+    try {
+      for (let i = 0; i < WARMUP_ROUND; i++) spares.push(await Netns.create(`cmpwarm${i}`));
+      for (let done = 0; done < WARMUP; done += WARMUP_ROUND) {
+        const warm: string[] = [];
+        for (let i = 0; i < WARMUP_ROUND; i++) {
+          const ports = [`${30000 + i}:${CONTAINER_PORT}`];
+          warm.push((await this.host.containers.create(`warm${done + i}`, { network: NETWORK.name, netns: spares[i]!.file!, ports })).id);
+        }
+        await this.host.containers.removeMany(warm);
+      }
+    } finally {
+      for (const ns of spares) await ns.delete().catch(() => undefined);
     }
-    await this.host.containers.removeMany(warm);
   }
 
   async setup(ctx: TrialContext): Promise<Timing> {
