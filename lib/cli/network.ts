@@ -79,7 +79,7 @@ export function registerNetwork(program: Command, ctx: CliContext): void {
           host.setFaults(guard.stepHook());
           const created = await host.networks.create(options);
           host.setFaults(undefined);
-          if (guard.signal) {
+          if (await guard.arrived()) {
             // The signal came after the last step: undo the whole thing ourselves.
             await host.networks.remove(created.id);
             guard.check(`interrupted by ${guard.signal}: network ${name} removed again`);
@@ -183,7 +183,7 @@ export function registerNetwork(program: Command, ctx: CliContext): void {
             ...(flags.alias ? { aliases: flags.alias } : {}),
           });
           host.setFaults(undefined);
-          if (guard.signal) {
+          if (await guard.arrived()) {
             await host.containers.disconnect(container, net);
             guard.check(`interrupted by ${guard.signal}: ${container} disconnected again`);
           }

@@ -183,7 +183,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
           host.setFaults(guard.stepHook());
           const rec = await host.containers.create(name, options);
           host.setFaults(undefined);
-          if (guard.signal) {
+          if (await guard.arrived()) {
             // The signal came after the setup's last step: undo it ourselves.
             await removeQuietly(host, rec.id);
             guard.check(`interrupted by ${guard.signal}: container ${name} removed again`);

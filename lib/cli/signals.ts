@@ -63,6 +63,19 @@ export class SignalGuard implements Disposable {
     };
   }
 
+  /**
+   * The first signal received, once every signal already delivered to the process has
+   * reached the guard. Node runs signal handlers only when the event loop polls libuv's
+   * signal pipe, and a setup may finish without one poll (no thread-pool work on tmpfs):
+   * a Ctrl-C during its last step would then go unseen until after the next decision.
+   * Two check phases: the first may come in the current loop iteration, before any poll;
+   * the second follows a whole poll phase.
+   */
+  async arrived(): Promise<NodeJS.Signals | undefined> {
+    for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
+    return this.signal;
+  }
+
   /** From now on, signals are also passed to `fn` (run: to the command). */
   onSignal(fn: ((signal: NodeJS.Signals) => void) | undefined): void {
     this.forward = fn;
