@@ -13,6 +13,9 @@ import type { ContainerRecord, NetworkConfig } from './records';
 
 type Kind = 'networks' | 'containers';
 
+/** The lock holder's token (see RuntimeStore.listings): random bytes, as hex in the lock file. */
+const TOKEN_BYTES = 16;
+
 /** Freezes a parsed record all the way down: cached records are shared, never copied. */
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
@@ -42,9 +45,10 @@ export class RuntimeStore {
   /**
    * While this process holds the lock: every record by id, per kind, so a change does
    * not stat the whole directory. Trusted only if nobody else held the lock since we last
-   * did, which the token tells: a holder that does not find its own random token in
-   * runtime.token writes a fresh one; finding someone else's there means "scan again". (No fsync: after a
-   * crash a stale token only costs one scan, and a restarted process starts empty.)
+   * did, which the token tells: a holder that does not find its own random token in the
+   * lock file (read and written through the fd it locked: one syscall, no open) writes a
+   * fresh one; finding someone else's there means "scan again". (No fsync: after a crash
+   * a stale token only costs one scan, and a restarted process starts empty.)
    */
   private readonly listings = new Map<Kind, Map<string, unknown>>();
   private token: string | undefined;
@@ -64,19 +68,14 @@ export class RuntimeStore {
 
   /** Runs `fn` holding the host-wide lock. */
   locked<T>(fn: () => Promise<T>): Promise<T> {
-    return withFileLock(path.join(this.dir, 'runtime.lock'), async () => {
-      const tokenFile = path.join(this.dir, 'runtime.token');
-      let found: string | undefined;
-      try {
-        found = fsSync.readFileSync(tokenFile, 'utf8');
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      }
+    return withFileLock(path.join(this.dir, 'runtime.lock'), async (lockFd) => {
       // Our own token still there: nobody held the lock since, the listings stand.
-      if (found === undefined || found !== this.token) {
+      const found = Buffer.alloc(TOKEN_BYTES * 2);
+      const length = fsSync.readSync(lockFd, found, 0, found.length, 0);
+      if (this.token === undefined || length !== found.length || found.toString('latin1') !== this.token) {
         this.listings.clear();
-        this.token = randomBytes(16).toString('hex');
-        fsSync.writeFileSync(tokenFile, this.token, { mode: 0o600 });
+        this.token = randomBytes(TOKEN_BYTES).toString('hex');
+        fsSync.writeSync(lockFd, this.token, 0, 'latin1');
       }
       this.holding = true;
       try {

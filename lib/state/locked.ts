@@ -55,8 +55,11 @@ function sameInode(fd: number, file: string): boolean {
   }
 }
 
-/** Runs `fn` while holding the lock on `file`; releases it however `fn` ends. */
-export async function withFileLock<T>(file: string, fn: () => Promise<T>, options: LockOptions = {}): Promise<T> {
+/**
+ * Runs `fn` while holding the lock on `file`; releases it however `fn` ends. `fn` gets the
+ * lock file's fd (open for reading and writing), for state that belongs to whoever holds it.
+ */
+export async function withFileLock<T>(file: string, fn: (lockFd: number) => Promise<T>, options: LockOptions = {}): Promise<T> {
   const lock = options.lock ?? flockLock;
   const exclusive = options.exclusive ?? true;
   return withMutex(path.resolve(file), async () => {
@@ -64,7 +67,7 @@ export async function withFileLock<T>(file: string, fn: () => Promise<T>, option
       const held = await lock(file, exclusive);
       try {
         if (!sameInode(held.fd, file)) continue; // unlinked or replaced while we waited
-        return await fn();
+        return await fn(held.fd);
       } finally {
         held.release();
       }
