@@ -154,19 +154,16 @@ export function containerEtcDir(stateDir: string, id: string): string {
 }
 
 /**
- * Writes the files into `dir`. An existing file is rewritten in place (same inode), so a
- * process that already has it bind-mounted as /etc/resolv.conf sees the change, as it
- * would in a Docker container after `docker network connect`.
+ * Writes the files into `dir`. An existing file is rewritten in place (O_TRUNC keeps the
+ * inode), so a process that already has it bind-mounted as /etc/resolv.conf sees the
+ * change, as it would in a Docker container after `docker network connect`.
  */
 export function writeContainerFiles(dir: string, files: ContainerFiles): void {
   fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
   for (const [name, text] of Object.entries(files)) {
-    const file = path.join(dir, name);
-    const data = Buffer.from(text, 'utf8');
-    const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT, 0o644);
+    const fd = fs.openSync(path.join(dir, name), fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC, 0o644);
     try {
-      fs.writeSync(fd, data, 0, data.length, 0);
-      fs.ftruncateSync(fd, data.length);
+      fs.writeSync(fd, text, 0, 'utf8');
     } finally {
       fs.closeSync(fd);
     }

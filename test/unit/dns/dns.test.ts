@@ -5,7 +5,10 @@
 import { expect } from 'chai';
 import dnsPacket from 'dns-packet';
 import fc from 'fast-check';
-import { isLoopback, parseLink, parseResolvConf, renderContainerFiles, type RenderContext } from '../../../lib/dns/files';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { isLoopback, parseLink, parseResolvConf, renderContainerFiles, writeContainerFiles, type RenderContext } from '../../../lib/dns/files';
 import { decodeQuery, encodeAnswer, RCODE, reverseAddress, UDP_DEFAULT_MAX } from '../../../lib/dns/wire';
 import type { ContainerRecord, NetworkConfig } from '../../../lib/runtime/records';
 
@@ -30,6 +33,21 @@ describe('dns: container files and wire format (unit)', () => {
     expect(isLoopback('192.0.2.1')).to.equal(false);
     expect(parseLink('db:database')).to.deep.equal({ name: 'db', alias: 'database' });
     expect(parseLink('db')).to.deep.equal({ name: 'db', alias: 'db' });
+  });
+
+  it('rewrites container files in place: same inode (a bind mount keeps seeing them), nothing left of a longer old text', () => {
+    const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nsnet-files-')), 'etc', 'c1');
+    try {
+      writeContainerFiles(dir, { 'resolv.conf': 'nameserver 192.0.2.1\nsearch long.example.test\n', hosts: '127.0.0.1\tlocalhost\n' });
+      const before = fs.statSync(path.join(dir, 'resolv.conf')).ino;
+      writeContainerFiles(dir, { 'resolv.conf': 'nameserver 192.0.2.2\n', hosts: '127.0.0.1\tlocalhost\n192.0.2.9\tc1\n' });
+      expect(fs.statSync(path.join(dir, 'resolv.conf')).ino).to.equal(before);
+      expect(fs.readFileSync(path.join(dir, 'resolv.conf'), 'utf8')).to.equal('nameserver 192.0.2.2\n');
+      expect(fs.readFileSync(path.join(dir, 'hosts'), 'utf8')).to.equal('127.0.0.1\tlocalhost\n192.0.2.9\tc1\n');
+      expect((fs.statSync(path.join(dir, 'hosts')).mode & 0o777).toString(8)).to.equal('644');
+    } finally {
+      fs.rmSync(path.dirname(path.dirname(dir)), { recursive: true, force: true });
+    }
   });
 
   it("renders Docker's resolv.conf per mode and hosts with links and own names", () => {
