@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Host, Ipam, Netns } from '../../lib';
+import { settle } from '../support/floor';
 import { CONTAINER_PORT, hostPort, NETWORK, netnsPath, type Timing, type Tool, type TrialContext } from './workload';
 
 /**
@@ -20,6 +21,8 @@ import { CONTAINER_PORT, hostPort, NETWORK, netnsPath, type Timing, type Tool, t
  * namespaces nsnet makes deoptimises on the first supplied one.
  */
 const WARMUP = 300;
+/** At most this long waiting for the machine to be quiet after the warm-up. */
+const WARMUP_SETTLE_MS = 5000;
 /** Containers per warm-up round (removed between rounds: a bridge takes at most 1,024 ports). */
 const WARMUP_ROUND = 100;
 
@@ -63,6 +66,9 @@ export class NsnetTool implements Tool {
     } finally {
       for (const ns of spares) await ns.delete().catch(() => undefined);
     }
+    // The kernel cleans the warm-up's namespaces and veths up on a workqueue for a while:
+    // the timed containers must not pay for that (the first tenth did, twice the last's cost).
+    await settle(WARMUP_SETTLE_MS);
   }
 
   async setup(ctx: TrialContext): Promise<Timing> {
