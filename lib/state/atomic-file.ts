@@ -36,6 +36,7 @@ const fdatasyncOnPool = promisify(fs.fdatasync);
 const TMPFS_MAGIC = 0x01021994;
 const RAMFS_MAGIC = 0x858458f6;
 const inMemoryDirs = new Map<string, boolean>();
+const MAX_KNOWN_DIRS = 1024;
 
 /**
  * True if `dir` is on tmpfs or ramfs, where fsync and fdatasync do nothing (the kernel's
@@ -52,6 +53,7 @@ export function inMemoryFs(dir: string): boolean {
       return false; // not knowing, sync as usual
     }
     known = type === TMPFS_MAGIC || type === RAMFS_MAGIC;
+    if (inMemoryDirs.size >= MAX_KNOWN_DIRS) inMemoryDirs.clear(); // a long-lived host makes and drops networks
     inMemoryDirs.set(dir, known);
   }
   return known;
