@@ -3,6 +3,7 @@
 // nsnet, or `flock(1)` in a shell — see the same lock.
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 
 #include <cerrno>
 #include <string>
@@ -47,16 +48,32 @@ class FileLock : public Napi::ObjectWrap<FileLock> {
   UniqueFd fd_;
 };
 
-static UniqueFd TakeLock(const std::string& file, bool exclusive, bool wait) {
-  UniqueFd fd(open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
-  if (!fd.Valid()) ThrowErrno("open", file);
-  int op = (exclusive ? LOCK_EX : LOCK_SH) | (wait ? 0 : LOCK_NB);
-  // A waiting flock() occupies this pool thread until the holder lets go; EINTR only
-  // happens on a signal, after which we simply wait again.
-  while (flock(fd.Get(), op) != 0) {
-    if (errno != EINTR) ThrowErrno("flock", file);
+// True if `file` still names the inode `fd` is open on.
+static bool NamesInode(int fd, const std::string& file) {
+  struct stat held, named;
+  if (fstat(fd, &held) != 0) ThrowErrno("fstat", file);
+  if (stat(file.c_str(), &named) != 0) {
+    if (errno == ENOENT) return false;
+    ThrowErrno("stat", file);
   }
-  return fd;
+  return held.st_ino == named.st_ino && held.st_dev == named.st_dev;
+}
+
+// A lock file can be unlinked while someone waits on it (a network being deleted): the
+// waiter then wins a lock on an orphaned inode that nobody else will ever contend for. So
+// the lock is held only once the path still names the inode locked; else it starts over.
+static UniqueFd TakeLock(const std::string& file, bool exclusive, bool wait) {
+  for (;;) {
+    UniqueFd fd(open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+    if (!fd.Valid()) ThrowErrno("open", file);
+    int op = (exclusive ? LOCK_EX : LOCK_SH) | (wait ? 0 : LOCK_NB);
+    // A waiting flock() occupies this pool thread until the holder lets go; EINTR only
+    // happens on a signal, after which we simply wait again.
+    while (flock(fd.Get(), op) != 0) {
+      if (errno != EINTR) ThrowErrno("flock", file);
+    }
+    if (NamesInode(fd.Get(), file)) return fd;
+  }
 }
 
 static Napi::Value Lock(const Napi::CallbackInfo& info) {

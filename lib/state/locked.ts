@@ -4,8 +4,8 @@
  *
  * A lock file can be unlinked while someone waits on it (a network being deleted). The
  * waiter then wins a lock on an orphaned inode that nobody else will ever contend for, so
- * after every acquisition we check that the path still names the inode we locked, and
- * start over if it does not.
+ * after every acquisition the path must still name the inode locked, else it starts over:
+ * the addon checks that itself (two syscalls, no Stats objects); here for other LockFns.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -26,8 +26,8 @@ export type LockFn = (file: string, exclusive: boolean) => Promise<HeldLock>;
 
 /**
  * flock(2) through the addon: without waiting on the JS thread when nobody holds the lock
- * (the common case), else on a pool thread. Rejects with NotFoundError if the directory
- * is gone.
+ * (the common case), else on a pool thread. The addon holds it only on the inode the path
+ * still names (see withFileLock). Rejects with NotFoundError if the directory is gone.
  */
 export const flockLock: LockFn = async (file, exclusive) => {
   try {
@@ -66,7 +66,7 @@ export async function withFileLock<T>(file: string, fn: (lockFd: number) => Prom
     for (;;) {
       const held = await lock(file, exclusive);
       try {
-        if (!sameInode(held.fd, file)) continue; // unlinked or replaced while we waited
+        if (lock !== flockLock && !sameInode(held.fd, file)) continue; // unlinked or replaced while we waited
         return await fn(held.fd);
       } finally {
         held.release();

@@ -702,6 +702,22 @@ describe('native addon (integration)', function () {
       expect(flockHeld(file, true)).to.equal(true);
       c.release();
     });
+
+    it('a waiter whose lock file is unlinked meanwhile ends up holding the file the path names, not the orphan', async () => {
+      const file = path.join(dir, 'net.lock');
+      const first = await native().lock(file, true, false);
+      const waiting = native().lock(file, true, true);
+      await new Promise((r) => setTimeout(r, 100)); // the waiter is blocked in flock on the old inode
+      fs.unlinkSync(file);
+      first.release();
+      const won = await waiting;
+      // The waiter made the file again (the orphan's inode number may be reused).
+      expect(fs.statSync(file).ino, 'the path names the inode held').to.equal(fs.fstatSync(won.fd).ino);
+      expect(flockHeld(file), 'others are excluded (flock(1) on the path)').to.equal(true);
+      expect(native().tryLock(file, true)).to.equal(null);
+      won.release();
+      expect(flockHeld(file)).to.equal(false);
+    });
   });
 
   describe('exec helper', () => {
