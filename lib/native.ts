@@ -86,9 +86,12 @@ export interface NativePlanStep {
   patch?: PlanPatch[];
 }
 
+/** An open plan's queue of steps: opaque, for netlinkPlanPush. */
+export type NativePlanQueue = { readonly __nativePlanQueue: unique symbol };
+
 export interface OpenNativePlan {
   readonly done: Promise<{ replies: Buffer[]; ns?: NsFd }>;
-  push(steps: NativePlanStep[], last: boolean): boolean;
+  readonly queue: NativePlanQueue;
 }
 
 /** The plan's namespace: made by the plan (like netnsCreate) or entered by fd. */
@@ -127,13 +130,18 @@ export interface NativeAddon {
    */
   netlinkPlan(steps: NativePlanStep[], ns?: NativePlanNs): Promise<{ replies: Buffer[]; ns?: NsFd }>;
   /**
-   * netlinkPlan whose first steps start at once while JS works out the rest: `push` adds
-   * steps (numbered after those before, for patches) and, with `last`, ends the plan; it
-   * returns false if the plan already stopped at a failure (the steps are dropped). The
-   * plan's thread waits for steps until the last push, so every open plan must be ended.
+   * netlinkPlan whose first steps start at once while JS works out the rest:
+   * netlinkPlanPush adds steps to its queue. The plan's thread waits for steps until the
+   * last push, so every open plan must be ended (a queue collected unended ends it).
    * Throws a TypeError for bad arguments.
    */
   netlinkPlanOpen(steps: NativePlanStep[], ns?: NativePlanNs): OpenNativePlan;
+  /**
+   * Adds steps to an open plan (numbered after those before, for patches) and, with
+   * `last`, ends it. Returns false if the plan already stopped at a failure (the steps
+   * are dropped); throws a TypeError once it was ended.
+   */
+  netlinkPlanPush(queue: NativePlanQueue, steps: NativePlanStep[], last: boolean): boolean;
   /** Unmounts (MNT_DETACH) and unlinks a namespace file. Resolves false if it was not there. */
   netnsDelete(file: string): Promise<boolean>;
   /** Opens a namespace file by path (synchronous open, O_RDONLY|O_CLOEXEC). */

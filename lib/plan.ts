@@ -60,7 +60,7 @@ export function openNetlinkPlan(steps: readonly PlanStep[], ns?: NativePlanNs): 
   return {
     push: (more, last) => {
       all.push(...more);
-      return open.push(more.map(toNative), last);
+      return native().netlinkPlanPush(open.queue, more.map(toNative), last);
     },
     outcome: outcomeOf(open.done, all),
   };

@@ -62,6 +62,12 @@ struct PlanQueue {
   bool stopped = false;         // the worker is done (a step failed, or it ran the last)
 };
 
+// What JS holds of an open plan: its queue, and whether its steps may use the namespace's socket.
+struct OpenQueue {
+  std::shared_ptr<PlanQueue> queue;
+  bool hasNs;
+};
+
 struct PlanOutcome {
   UniqueFd ns;  // a namespace the plan created
   std::vector<std::vector<uint8_t>> replies;
@@ -280,9 +286,11 @@ Napi::Value NetlinkPlan(const Napi::CallbackInfo& info) {
   });
 }
 
-// An open plan: its first steps start at once and JS adds the rest with push(steps, last),
-// so that kernel work whose inputs are known runs while JS works out the rest. The plan's
-// thread waits for the next step; push(…, true) ends the plan (also with no steps).
+// An open plan: its first steps start at once and JS adds the rest with
+// netlinkPlanPush(queue, steps, last), so that kernel work whose inputs are known runs while
+// JS works out the rest. The plan's thread waits for the next step; a push with last ends
+// the plan (also with no steps). The queue is an External rather than a push function per
+// plan: creating a function and a finalizer cost the JS thread ~25 µs per container.
 Napi::Value NetlinkPlanOpen(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto source = ParseNs(env, info[1]);
@@ -291,39 +299,41 @@ Napi::Value NetlinkPlanOpen(const Napi::CallbackInfo& info) {
   queue->steps = ParseSteps(env, info[0], 0, hasNs);
   Napi::Object handle = Napi::Object::New(env);
   handle.Set("done", StartPlan(env, source, queue));
-  handle.Set("push", Napi::Function::New(env, [queue, hasNs](const Napi::CallbackInfo& call) -> Napi::Value {
-    Napi::Env env = call.Env();
-    if (!call[1].IsBoolean()) throw InvalidArg(env, "last must be a boolean");
-    size_t base;
+  // A queue dropped without its last push must not keep the plan's thread waiting forever.
+  handle.Set("queue", Napi::External<OpenQueue>::New(env, new OpenQueue{queue, hasNs}, [](Napi::Env, OpenQueue* open) {
+    std::shared_ptr<PlanQueue> q = std::move(open->queue);
+    delete open;
     {
-      std::lock_guard<std::mutex> lock(queue->mutex);
-      if (queue->last) throw InvalidArg(env, "the plan was already ended");
-      base = queue->steps.size();
+      std::lock_guard<std::mutex> lock(q->mutex);
+      q->last = true;
     }
-    std::vector<PlanStep> more = ParseSteps(env, call[0], base, hasNs);
-    bool accepted;
-    {
-      std::lock_guard<std::mutex> lock(queue->mutex);
-      accepted = !queue->stopped;
-      if (accepted) for (PlanStep& s : more) queue->steps.push_back(std::move(s));
-      queue->last = call[1].As<Napi::Boolean>().Value();
-    }
-    queue->added.notify_one();
-    return Napi::Boolean::New(env, accepted);
-  }, "push"));
-  // A handle dropped without its last push must not keep the plan's thread waiting forever.
-  handle.AddFinalizer(
-      [](Napi::Env, std::shared_ptr<PlanQueue>* held) {
-        std::shared_ptr<PlanQueue> q = std::move(*held);
-        delete held;
-        {
-          std::lock_guard<std::mutex> lock(q->mutex);
-          q->last = true;
-        }
-        q->added.notify_one();
-      },
-      new std::shared_ptr<PlanQueue>(queue));
+    q->added.notify_one();
+  }));
   return handle;
+}
+
+Napi::Value NetlinkPlanPush(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsExternal()) throw InvalidArg(env, "queue must be an open plan's queue");
+  OpenQueue& open = *info[0].As<Napi::External<OpenQueue>>().Data();
+  if (!info[2].IsBoolean()) throw InvalidArg(env, "last must be a boolean");
+  PlanQueue& queue = *open.queue;
+  size_t base;
+  {
+    std::lock_guard<std::mutex> lock(queue.mutex);
+    if (queue.last) throw InvalidArg(env, "the plan was already ended");
+    base = queue.steps.size();
+  }
+  std::vector<PlanStep> more = ParseSteps(env, info[1], base, open.hasNs);
+  bool accepted;
+  {
+    std::lock_guard<std::mutex> lock(queue.mutex);
+    accepted = !queue.stopped;
+    if (accepted) for (PlanStep& s : more) queue.steps.push_back(std::move(s));
+    queue.last = info[2].As<Napi::Boolean>().Value();
+  }
+  queue.added.notify_one();
+  return Napi::Boolean::New(env, accepted);
 }
 
 }  // namespace
@@ -331,6 +341,7 @@ Napi::Value NetlinkPlanOpen(const Napi::CallbackInfo& info) {
 void InitNetlinkPlan(Napi::Env env, Napi::Object exports, AddonData& /*data*/) {
   exports.Set("netlinkPlan", Napi::Function::New<NetlinkPlan>(env, "netlinkPlan"));
   exports.Set("netlinkPlanOpen", Napi::Function::New<NetlinkPlanOpen>(env, "netlinkPlanOpen"));
+  exports.Set("netlinkPlanPush", Napi::Function::New<NetlinkPlanPush>(env, "netlinkPlanPush"));
 }
 
 }  // namespace nsnet

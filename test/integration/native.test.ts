@@ -566,11 +566,12 @@ describe('native addon (integration)', function () {
         // The veth is made before the rest is pushed (the pool thread waits for it).
         for (let i = 0; i < 200 && !ipLinkNames().includes('planh3'); i++) await new Promise((r) => setTimeout(r, 5));
         expect(ipLinkNames()).to.include('planh3');
-        expect(open.push([{ messages: setUp(0), patch: [{ from: 1, at: 20, to: [20] }] }], true)).to.equal(true);
+        expect(native().netlinkPlanPush(open.queue, [{ messages: setUp(0), patch: [{ from: 1, at: 20, to: [20] }] }], true)).to.equal(true);
         const { replies } = await open.done;
         expect(replies).to.have.length(3);
         expect(ipLink(name, 'planp3').flags).to.include('UP');
-        expect(() => open.push([], true)).to.throw(/already ended/);
+        expect(() => native().netlinkPlanPush(open.queue, [], true)).to.throw(/already ended/);
+        expect(() => native().netlinkPlanPush({} as typeof open.queue, [], true)).to.throw(/queue/);
       } finally {
         run('ip', ['link', 'del', 'planh3']);
       }
@@ -580,11 +581,22 @@ describe('native addon (integration)', function () {
         (v) => v,
         (e: unknown) => {
           // After the failure the worker stopped: more steps are dropped.
-          expect(failing.push([{ messages: getLinkByName('lo') }], true)).to.equal(false);
+          expect(native().netlinkPlanPush(failing.queue, [{ messages: getLinkByName('lo') }], true)).to.equal(false);
           throw e;
         },
       ));
       expect(err).to.include({ step: 0, code: 'ENODEV' });
+    });
+
+    it('netlinkPlanOpen: a queue dropped without its last push ends the plan (its thread does not wait forever)', async () => {
+      const { ns } = await makeNetns('plandrop');
+      // Only `done` is kept: the queue becomes garbage at once.
+      const done = native().netlinkPlanOpen([{ messages: getLinkByName('lo') }], { enter: ns }).done;
+      let settled = false;
+      void done.then(() => (settled = true));
+      for (let i = 0; i < 50 && !settled; i++) await collectGarbage();
+      expect(settled, 'the plan ended once its queue was collected').to.equal(true);
+      expect((await done).replies).to.have.length(1);
     });
 
     it('refuses bad arguments before any syscall', async () => {
