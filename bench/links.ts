@@ -58,20 +58,24 @@ export async function nsnetLinks(n: number, inFlight = 1): Promise<Figures> {
   return { n, setupPerObjectMs: (t1 - t0) / n, teardownPerObjectMs: (t2 - t1) / n };
 }
 
+/** Objects made and removed before the first timed size (each removal waits out an RCU grace period: ~30 ms). */
+const WARMUP = 200;
+
 export async function benchLinks(ns: readonly number[], reps: (n: number) => number): Promise<string> {
   const floor = buildFloor('links');
   const rows: string[] = [
     '| N | C setup ms/obj | nsnet setup ms/obj | ratio | nsnet setup, 4 in flight | ratio | C teardown ms/obj | nsnet teardown ms/obj | ratio |',
     '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
+  // Warm-up: let V8 optimise nsnet's hot paths before anything is timed (the C program
+  // needs none): a few hundred calls, as in a long-running runtime (see bench/compare/nsnet.ts).
+  await nsnetLinks(WARMUP);
+  await settle();
   for (const n of ns) {
     const c: Figures[] = [];
     const js: Figures[] = [];
     const js4: Figures[] = [];
-    // Warm-up: let V8 compile nsnet's hot paths before anything is timed (the C program
-    // needs none); then alternate C and nsnet so both see the same machine state.
-    await nsnetLinks(Math.min(n, 50));
-    await settle();
+    // Alternate C and nsnet so both see the same machine state.
     for (let r = 0; r < reps(n); r++) {
       c.push(runFloor<Figures>(floor, [String(n)]));
       await settle();
