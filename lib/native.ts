@@ -123,10 +123,10 @@ export interface NativeAddon {
    * hand-off for all; a thread of the plan's own when it makes or enters `ns`, which it
    * does itself and then exits, else a pool thread): first makes or enters `ns` and opens
    * a socket inside it (for steps without `socket`), then each step as `transact` does,
-   * after its patches. Stops at the first failed message: rejects with that message's error plus `step` (its index; -1 if
-   * the namespace could not be made or entered). Steps before it were done; a namespace
-   * the plan made exists unless `step` is -1. Resolves with each step's reply data and the
-   * fd of a namespace it made.
+   * after its patches. Stops at the first failed message: rejects with that message's
+   * error plus `step` (its index; -1 if the namespace could not be made or entered).
+   * Steps before it were done; a namespace the plan made exists unless `step` is -1.
+   * Resolves with each step's reply data and the fd of a namespace it made.
    */
   netlinkPlan(steps: NativePlanStep[], ns?: NativePlanNs): Promise<{ replies: Buffer[]; ns?: NsFd }>;
   /**

@@ -3,7 +3,8 @@
  * sockets, and one the addon opens inside a namespace it makes or enters first — run in
  * order by one thread (see native/netlink_plan.cc). The whole kernel side of plugging a
  * container in (namespace, veth, its configuration, the firewall batch) costs one hand-off
- * between threads instead of one per request; on a small VM a hand-off costs more than the kernel work it carries.
+ * between threads instead of one per request; on a small VM a hand-off costs more than
+ * the kernel work it carries.
  *
  * Plan steps bypass the handles' request queues (the addon still serialises each socket's
  * exchanges), so a plan must not race requests whose order it depends on.

@@ -24,8 +24,8 @@ using DoneChannel = Napi::TypedThreadSafeFunction<ThreadDispatch, ThreadJob, OnJ
 // A thread started ahead of its job, waiting for exactly one. A new thread is not running
 // yet when pthread_create returns: on a small VM the kernel often lets it start only once
 // the JS thread sleeps, which put the whole start-up on the job's critical path. A thread
-// made ahead (from the JS thread, so it starts in the process's own namespaces) and woken
-// with a futex starts at once. It still does one job and exits.
+// made ahead (by the spawner, which never switches, so it starts in the process's own
+// namespaces) and woken with a futex starts at once. It still does one job and exits.
 struct Spare {
   std::mutex mutex;
   std::condition_variable handed;
@@ -56,7 +56,7 @@ void RunJob(const DoneChannel& done, ThreadJob* job) {
 }  // namespace
 
 // Per environment: the one channel jobs report back through, the jobs waiting for a
-// thread, and the spare. Touched only on the JS thread.
+// thread, and the spawner of spares. Touched only on the JS thread.
 struct ThreadDispatch {
   DoneChannel done;
   size_t running = 0;
