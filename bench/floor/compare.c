@@ -77,6 +77,7 @@ static void veth_add(int host_nl, const char *host_name, int bridge, int nsfd) {
   put_str(&r, IFLA_IFNAME, host_name);
   put_u32(&r, IFLA_MASTER, (uint32_t)bridge);
   put_u32(&r, IFLA_GROUP, LINK_GROUP);
+  put_one_queue(&r);
   put_veth_peer_in_ns(&r, "eth0", nsfd);
   nl_call(host_nl, h, NULL);
 }

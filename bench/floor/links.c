@@ -41,12 +41,14 @@ static void ns_add(obj_t *o, const char *path, int orig_ns) {
 }
 
 // Step 2: one RTM_NEWLINK on the host socket creates the pair, the peer directly inside the
-// namespace under its final name, so no rename or move is needed afterwards.
+// namespace under its final name, so no rename or move is needed afterwards; one queue per
+// end, as nsnet asks (put_one_queue).
 static void veth_add(int host_nl, const char *host_name, int nsfd) {
   req_t r;
   struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
   struct nlmsghdr *h = req_init(&r, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &ifi, sizeof(ifi));
   put_str(&r, IFLA_IFNAME, host_name);
+  put_one_queue(&r);
   put_veth_peer_in_ns(&r, "eth0", nsfd);
   nl_call(host_nl, h, NULL);
 }

@@ -120,8 +120,16 @@ static void put_raw(req_t *r, const void *data, size_t len) {
   r->u.h.nlmsg_len = off + NLMSG_ALIGN(len);
 }
 
-// IFLA_LINKINFO of a veth whose peer is created inside the namespace of `nsfd` under
-// its final name: { KIND "veth", DATA { PEER { ifinfomsg, IFNAME, NET_NS_FD } } }.
+// One transmit and one receive queue for a veth end, as nsnet asks for (VethSpec.queues):
+// without a count the kernel trims the queues after registering the pair, waiting for an
+// RCU grace period under RTNL for each end.
+static void put_one_queue(req_t *r) {
+  put_u32(r, IFLA_NUM_TX_QUEUES, 1);
+  put_u32(r, IFLA_NUM_RX_QUEUES, 1);
+}
+
+// IFLA_LINKINFO of a veth whose peer is created inside the namespace of `nsfd` under its
+// final name: { KIND "veth", DATA { PEER { ifinfomsg, NUM_*_QUEUES, IFNAME, NET_NS_FD } } }.
 static void put_veth_peer_in_ns(req_t *r, const char *peer_name, int nsfd) {
   struct rtattr *li = nest_begin(r, IFLA_LINKINFO);
   put_str(r, IFLA_INFO_KIND, "veth");
@@ -129,6 +137,7 @@ static void put_veth_peer_in_ns(req_t *r, const char *peer_name, int nsfd) {
   struct rtattr *peer = nest_begin(r, VETH_INFO_PEER);
   struct ifinfomsg peer_ifi = {.ifi_family = AF_UNSPEC};
   put_raw(r, &peer_ifi, sizeof(peer_ifi)); // the peer's own ifinfomsg, then its attributes
+  put_one_queue(r);
   put_str(r, IFLA_IFNAME, peer_name);
   put_u32(r, IFLA_NET_NS_FD, (uint32_t)nsfd);
   nest_end(r, peer);

@@ -61,6 +61,8 @@ export function validateLinkSpec(spec: LinkSpec): void {
       if (spec.peer.mtu !== undefined) validateMtu(spec.peer.mtu, 'peer.mtu');
       if (spec.peer.mac !== undefined) validateMac(spec.peer.mac, 'peer.mac');
       if (spec.peer.netns !== undefined) namespaceFd(spec.peer.netns, 'peer.netns');
+      // The kernel's bounds for IFLA_NUM_TX_QUEUES / IFLA_NUM_RX_QUEUES (rtnl_create_link).
+      if (spec.queues !== undefined) validateInt(spec.queues, 'queues', 1, 4096);
       // Both ends in one namespace under one name would fail in the kernel half-way.
       if (spec.peer.name === spec.name && spec.peer.netns === undefined && spec.netns === undefined) {
         throw new ValidationError(`peer.name: both ends are called ${spec.name} in one namespace`, { field: 'peer.name' });
@@ -104,6 +106,9 @@ export function linkFromSpec(spec: LinkSpec, refs: { parent?: number; dev?: numb
       if (spec.peer.mtu !== undefined) peer.mtu = spec.peer.mtu;
       if (spec.peer.mac !== undefined) peer.address = spec.peer.mac.toLowerCase();
       if (spec.peer.netns !== undefined) peer.netnsFd = namespaceFd(spec.peer.netns, 'peer.netns');
+      // Explicit counts on both ends spare the kernel its two synchronize_net() calls (see VethSpec.queues).
+      const queues = spec.queues ?? 1;
+      link.numTxQueues = link.numRxQueues = peer.numTxQueues = peer.numRxQueues = queues;
       link.linkinfo = { kind: 'veth', data: { kind: 'veth', peer } };
       break;
     }

@@ -37,6 +37,15 @@ export interface BridgeSpec extends CommonLinkSpec {
 /** Like `ip link add NAME type veth peer name PEER [netns NS]`. */
 export interface VethSpec extends CommonLinkSpec {
   kind: 'veth';
+  /**
+   * Transmit and receive queues of each end (`numtxqueues` / `numrxqueues`), default 1.
+   * Given no count, the kernel allocates one queue per possible CPU and then, with the
+   * pair registered and RTNL held, trims the active count to 1 (veth_init_queues): each
+   * trim waits for an expedited RCU grace period (synchronize_net), two per pair, which
+   * interrupts every busy CPU and stalls every other RTNL user meanwhile. A container's
+   * veth uses one queue either way; more are for multi-queue XDP.
+   */
+  queues?: number;
   peer: {
     name: string;
     /** Create the peer directly in this namespace under its final name. */

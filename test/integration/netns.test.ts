@@ -63,6 +63,11 @@ describe('Netns (integration)', function () {
           { dst: 'default', gateway: '10.9.0.1', dev: 'eth0', flags: [] },
         ]);
         expect(ipJson<Array<{ ifname: string }>>('link', 'show', 'dev', 'wvh0')[0]!.ifname).to.equal('wvh0');
+        // One queue per end (VethSpec.queues), in the plan's request as in linkAdd's.
+        type Queues = Array<{ num_tx_queues: number; num_rx_queues: number }>;
+        for (const [l] of [ipJson<Queues>('-d', 'link', 'show', 'dev', 'wvh0'), ipJson<Queues>('-n', name, '-d', 'link', 'show', 'dev', 'eth0')]) {
+          expect([l!.num_tx_queues, l!.num_rx_queues]).to.deep.equal([1, 1]);
+        }
       } finally {
         await host.linkDel('wvh0');
         await ns.delete();
@@ -229,7 +234,7 @@ describe('Netns (integration)', function () {
     const host = await RtnlHandle.open();
     try {
       const name = uniqueName('badv');
-      for (const veth of [{ name: 'has space', peer: { name: 'eth0' } }, { name: 'okname', peer: { name: 'x'.repeat(16) } }, { name: 'okname', mtu: 1, peer: { name: 'eth0' } }]) {
+      for (const veth of [{ name: 'has space', peer: { name: 'eth0' } }, { name: 'okname', peer: { name: 'x'.repeat(16) } }, { name: 'okname', mtu: 1, peer: { name: 'eth0' } }, { name: 'okname', queues: 0, peer: { name: 'eth0' } }]) {
         const err = await Netns.createWithVeth(name, host, veth).catch((e: unknown) => e);
         expect(err, JSON.stringify(veth)).to.be.instanceOf(ValidationError);
         expect(netnsList()).to.not.include(name);

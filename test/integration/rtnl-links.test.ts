@@ -4,6 +4,7 @@
  */
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import { AggregateNsnetError, AlreadyExistsError, Netns, NotFoundError, RtnlHandle, ValidationError } from '../../lib';
 import { ipJson, requireSandbox, uniqueName } from '../support/sandbox';
 
@@ -15,6 +16,8 @@ interface IpLink {
   address: string;
   master?: string;
   link_netnsid?: number;
+  num_tx_queues?: number;
+  num_rx_queues?: number;
   linkinfo?: {
     info_kind?: string;
     info_data?: Record<string, unknown>;
@@ -82,6 +85,20 @@ describe('RtnlHandle links (integration)', function () {
     expect(peer.linkinfo?.info_kind).to.equal('veth');
     expect(peer.address).to.equal('02:00:00:00:02:02');
     expect(peer.mtu).to.equal(1450);
+  });
+
+  it('gives each veth end one queue unless told otherwise (the kernel would give one per CPU, then trim)', async () => {
+    await h.linkAdd({ kind: 'veth', name: 'vq0', peer: { name: 'eth0', netns: other } });
+    await h.linkAdd({ kind: 'veth', name: 'vq1', queues: 3, peer: { name: 'vq2' } });
+    const queues = (l: IpLink): number[] => [l.num_tx_queues!, l.num_rx_queues!];
+    expect(queues(ipLink(ns, 'vq0'))).to.deep.equal([1, 1]);
+    expect(queues(ipLink(other, 'eth0'))).to.deep.equal([1, 1]);
+    expect(queues(ipLink(ns, 'vq1'))).to.deep.equal([3, 3]);
+    expect(queues(ipLink(ns, 'vq2'))).to.deep.equal([3, 3]);
+    // What `ip link add` makes, for contrast: the kernel's count, which the test needs more than one CPU to tell apart.
+    execFileSync('ip', ['-n', ns.name!, 'link', 'add', 'vq3', 'type', 'veth', 'peer', 'name', 'vq4']);
+    const possible = fs.readFileSync('/sys/devices/system/cpu/possible', 'utf8').trim();
+    if (possible !== '0') expect(ipLink(ns, 'vq3').num_tx_queues).to.be.above(1);
   });
 
   it('creates macvlan and vxlan links on a parent given by name', async () => {
@@ -219,6 +236,9 @@ describe('RtnlHandle links (integration)', function () {
       () => h.linkAdd({ kind: 'bridge', name: 'br9', mac: '02:00:00:00:00' }),
       () => h.linkAdd({ kind: 'bridge', name: 'br9', mac: '01:00:5e:00:00:01' }),
       () => h.linkAdd({ kind: 'veth', name: 'v9', peer: { name: '' } }),
+      () => h.linkAdd({ kind: 'veth', name: 'v9', queues: 0, peer: { name: 'v8' } }),
+      () => h.linkAdd({ kind: 'veth', name: 'v9', queues: 4097, peer: { name: 'v8' } }),
+      () => h.linkAdd({ kind: 'veth', name: 'v9', queues: 1.5, peer: { name: 'v8' } }),
       () => h.linkAdd({ kind: 'nonsense', name: 'x9' } as never),
       () => h.linkSet('lo', { mtu: 10 }),
       () => h.linkSet('bad name', { up: true }),
