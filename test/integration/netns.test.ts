@@ -200,11 +200,15 @@ describe('Netns (integration)', function () {
     const names = Array.from({ length: 64 }, () => uniqueName('burst'));
     const taskCount = (): number => fs.readdirSync('/proc/self/task').length;
     // A thread that reported its plan is joined before the promise settles; it may still be
-    // finishing its exit in the kernel for a moment, so the witness waits that long.
+    // finishing its exit in the kernel for a moment, and the spare for the next plan is made
+    // once the last one reported, so the witness waits until the count holds still.
     const settledTasks = async (): Promise<{ count: number; namespaces: string[] }> => {
+      let last = -1;
       for (let i = 0; ; i++) {
         const namespaces = [...threadNamespaces()];
-        if ((namespaces.length === 1 && namespaces[0] === original) || i === 100) return { count: taskCount(), namespaces };
+        const count = taskCount();
+        if ((namespaces.length === 1 && namespaces[0] === original && count === last) || i === 100) return { count, namespaces };
+        last = count;
         await new Promise((r) => setTimeout(r, 10));
       }
     };
