@@ -26,6 +26,13 @@ function index(value: number, field: string): number {
   return validateInt(value, field, 1, 0x7fffffff);
 }
 
+/** A request checked but not yet encoded. */
+interface PendingEntry {
+  encode: () => Buffer;
+  op: string;
+  target: string;
+}
+
 export class RtnlBatch {
   /**
    * Stands for a veth peer's ifindex in a batch that runs before the kernel has chosen it
@@ -35,10 +42,24 @@ export class RtnlBatch {
    */
   static readonly PEER = 0x7fffffff;
 
-  readonly entries: BatchEntry[] = [];
+  // Each method checks its input at once (bad input throws at the call, before any kernel
+  // call) but encodes only when the bytes are asked for: Netns.createWithVeth asks once
+  // its plan's thread is making the namespace, so a caller's batch is encoded in the
+  // shadow of the kernel's work instead of before it starts.
+  private readonly pending: PendingEntry[] = [];
+  private readonly encoded: BatchEntry[] = [];
 
   get size(): number {
-    return this.entries.length;
+    return this.pending.length;
+  }
+
+  /** Every request in order, encoded. */
+  get entries(): readonly BatchEntry[] {
+    for (let i = this.encoded.length; i < this.pending.length; i++) {
+      const { encode, op, target } = this.pending[i]!;
+      this.encoded.push({ message: encode(), op, target });
+    }
+    return this.encoded;
   }
 
   /** Every request in order, as one buffer for one send. */
@@ -60,8 +81,8 @@ export class RtnlBatch {
     return out;
   }
 
-  private push(message: Buffer, op: string, target: string): this {
-    this.entries.push({ message, op, target });
+  private push(encode: () => Buffer, op: string, target: string): this {
+    this.pending.push({ encode, op, target });
     return this;
   }
 
@@ -76,55 +97,67 @@ export class RtnlBatch {
     const master = changes.master === null ? 0 : changes.master;
     const base = linkFromChanges(ifindex, changes, master);
     const target = `ifindex ${ifindex}`;
-    if (changes.addrGenMode !== undefined) this.push(nl.linkSet(addrGenModeLink(ifindex, changes.addrGenMode)), 'linkSet', target);
-    if (Object.keys(base).length > 1) this.push(nl.linkSet(base), 'linkSet', target);
+    if (changes.addrGenMode !== undefined) {
+      const genMode = addrGenModeLink(ifindex, changes.addrGenMode);
+      this.push(() => nl.linkSet(genMode), 'linkSet', target);
+    }
+    if (Object.keys(base).length > 1) this.push(() => nl.linkSet(base), 'linkSet', target);
     // Port flags need the port enslaved; in the same send that happens just before.
-    if (hasPortFlags(changes)) this.push(nl.linkSet(portFlagsLink(ifindex, changes)), 'linkSet', target);
+    if (hasPortFlags(changes)) {
+      const port = portFlagsLink(ifindex, changes);
+      this.push(() => nl.linkSet(port), 'linkSet', target);
+    }
     return this;
   }
 
   /** Like `ip link del dev IFINDEX`. */
   linkDel(ifindex: number): this {
-    return this.push(nl.linkDel({ index: index(ifindex, 'link') }), 'linkDel', `ifindex ${ifindex}`);
+    const link = { index: index(ifindex, 'link') };
+    return this.push(() => nl.linkDel(link), 'linkDel', `ifindex ${ifindex}`);
   }
 
   /** Like `ip addr add CIDR dev IFINDEX`. */
   addrAdd(ifindex: number, cidr: string, options: AddrOptions = {}): this {
     const addr = addrFromCidr(index(ifindex, 'dev'), validateCidr(cidr), options);
-    return this.push(nl.addrNew(addr, { replace: options.replace }), 'addrAdd', `${cidr} dev ifindex ${ifindex}`);
+    const flags = { replace: options.replace };
+    return this.push(() => nl.addrNew(addr, flags), 'addrAdd', `${cidr} dev ifindex ${ifindex}`);
   }
 
   /** Like `ip addr del CIDR dev IFINDEX`. */
   addrDel(ifindex: number, cidr: string): this {
     const addr = addrFromCidr(index(ifindex, 'dev'), validateCidr(cidr));
-    return this.push(nl.addrDel(addr), 'addrDel', `${cidr} dev ifindex ${ifindex}`);
+    return this.push(() => nl.addrDel(addr), 'addrDel', `${cidr} dev ifindex ${ifindex}`);
   }
 
   /** Like `ip route add …`, with `dev` as an ifindex. */
   routeAdd(spec: Omit<RouteSpec, 'dev'> & { dev?: number }): this {
     const family = validateRouteSpec(spec);
     const oif = spec.dev === undefined ? undefined : index(spec.dev, 'dev');
-    return this.push(nl.routeNew(routeFromSpec(spec, family, oif), { replace: spec.replace }), 'routeAdd', spec.dst);
+    const route = routeFromSpec(spec, family, oif);
+    const flags = { replace: spec.replace };
+    return this.push(() => nl.routeNew(route, flags), 'routeAdd', spec.dst);
   }
 
   /** Like `ip route del …`, with `dev` as an ifindex. */
   routeDel(spec: Omit<RouteSpec, 'dev'> & { dev?: number }): this {
     const family = validateRouteSpec(spec);
     const oif = spec.dev === undefined ? undefined : index(spec.dev, 'dev');
-    return this.push(nl.routeDel(routeFromSpec(spec, family, oif, true)), 'routeDel', spec.dst);
+    const route = routeFromSpec(spec, family, oif, true);
+    return this.push(() => nl.routeDel(route), 'routeDel', spec.dst);
   }
 
   /** Like `ip neigh add …` / `bridge fdb add …`, with `dev` as an ifindex. */
   neighAdd(spec: Omit<NeighSpec, 'dev'> & { dev: number }): this {
     validateNeighSpec(spec);
     const neigh = neighFromSpec(spec, index(spec.dev, 'dev'));
-    return this.push(nl.neighNew(neigh, { replace: spec.replace }), 'neighAdd', spec.dst ?? spec.lladdr ?? '');
+    const flags = { replace: spec.replace };
+    return this.push(() => nl.neighNew(neigh, flags), 'neighAdd', spec.dst ?? spec.lladdr ?? '');
   }
 
   /** Like `ip neigh del …` / `bridge fdb del …`, with `dev` as an ifindex. */
   neighDel(spec: Omit<NeighSpec, 'dev'> & { dev: number }): this {
     validateNeighSpec(spec);
     const neigh = neighFromSpec(spec, index(spec.dev, 'dev'));
-    return this.push(nl.neighDel(neigh), 'neighDel', spec.dst ?? spec.lladdr ?? '');
+    return this.push(() => nl.neighDel(neigh), 'neighDel', spec.dst ?? spec.lladdr ?? '');
   }
 }

@@ -73,7 +73,14 @@ export function addrFromCidr(index: number, cidr: Cidr, options: AddrOptions = {
     if (b.family !== 4) throw new ValidationError('broadcast: only IPv4 has broadcast addresses', { field: 'broadcast' });
     addr.broadcast = b.address;
   }
-  if (options.label !== undefined) addr.label = options.label;
+  if (options.label !== undefined) {
+    // IFA_LABEL is an NLA_STRING of at most IFNAMSIZ - 1 bytes (the kernel's ifa_ipv4_policy).
+    const label: unknown = options.label;
+    if (typeof label !== 'string' || label.length === 0 || label.includes('\0') || Buffer.byteLength(label) > 15) {
+      throw new ValidationError(`label: ${JSON.stringify(label)} is not a label of 1-15 bytes`, { field: 'label' });
+    }
+    addr.label = label;
+  }
   return addr;
 }
 
