@@ -13,6 +13,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Host, Netns } from '../lib';
 import { median, requireSandbox, settle } from './support/floor';
+import { warmUntilSteady } from './support/warm-up';
 
 interface Row {
   n: number;
@@ -54,61 +55,65 @@ async function setup(host: Host, n: number): Promise<{ names: string[]; each: nu
 }
 
 /**
- * Before anything is timed: containers made and removed until V8 has optimised the create
- * path, as in a long-running runtime (a few hundred; see bench/compare/nsnet.ts).
+ * Before anything is timed: rounds of 100 containers made and removed until V8 has
+ * stopped compiling the create path, as in a long-running runtime (bench/support/warm-up.ts).
  */
 async function warmUp(host: Host): Promise<void> {
-  for (let round = 0; round < 3; round++) {
+  const report = await warmUntilSteady(async () => {
     const { names } = await setup(host, 100);
     await host.containers.removeMany(names);
-  }
+  });
+  console.error(`runtime warm-up: ${report.rounds * 100} containers (${report.steady ? 'compiled code held still' : 'still compiling at the cap'})`);
 }
 
-export async function runtimeRow(n: number): Promise<Row> {
+export async function runtimeRow(host: Host, n: number): Promise<Row> {
   // Setup, then one-by-one removal.
-  const single = await world(async (host) => {
-    global.gc?.();
-    const rss0 = process.memoryUsage().rss;
-    const { names, each } = await setup(host, n);
-    const rss1 = process.memoryUsage().rss;
-    const t0 = performance.now();
-    for (const name of names) await host.containers.remove(name);
-    const removeMs = (performance.now() - t0) / n;
-    const tenth = Math.max(1, Math.floor(n / 10));
-    return {
-      setupMs: each.reduce((a, b) => a + b, 0) / n,
-      firstTenthMs: median(each.slice(0, tenth)),
-      lastTenthMs: median(each.slice(-tenth)),
-      removeMs,
-      rssPer1000MB: ((rss1 - rss0) / n) * 1000 / 2 ** 20,
-    };
-  });
+  global.gc?.();
+  const rss0 = process.memoryUsage().rss;
+  const first = await setup(host, n);
+  const rss1 = process.memoryUsage().rss;
+  const t0 = performance.now();
+  for (const name of first.names) await host.containers.remove(name);
+  const removeMs = (performance.now() - t0) / n;
+  const tenth = Math.max(1, Math.floor(n / 10));
   await settle();
   // Setup again, then everything at once.
-  const removeManyMs = await world(async (host) => {
-    const { names } = await setup(host, n);
-    const t0 = performance.now();
-    await host.containers.removeMany(names);
-    return (performance.now() - t0) / n;
-  });
+  const again = await setup(host, n);
+  const t1 = performance.now();
+  await host.containers.removeMany(again.names);
+  const removeManyMs = (performance.now() - t1) / n;
   await settle();
-  return { n, ...single, removeManyMs };
+  return {
+    n,
+    setupMs: first.each.reduce((a, b) => a + b, 0) / n,
+    firstTenthMs: median(first.each.slice(0, tenth)),
+    lastTenthMs: median(first.each.slice(-tenth)),
+    removeMs,
+    removeManyMs,
+    rssPer1000MB: ((rss1 - rss0) / n) * 1000 / 2 ** 20,
+  };
 }
 
+/**
+ * One host for every size, as a runtime keeps one: V8's optimised code for the create
+ * path is specialised to the Host's objects, so a fresh Host would start the warm-up over.
+ */
 export async function benchRuntime(sizes: readonly number[]): Promise<string> {
   const rows = [
     '| N | setup ms/container | first 10% | last 10% | remove one by one ms/container | removeMany ms/container | RSS MB per 1,000 containers |',
     '|---:|---:|---:|---:|---:|---:|---:|',
   ];
-  await world(warmUp);
-  await settle();
-  for (const n of sizes) {
-    const r = await runtimeRow(n);
-    rows.push(
-      `| ${n} | ${r.setupMs.toFixed(2)} | ${r.firstTenthMs.toFixed(2)} | ${r.lastTenthMs.toFixed(2)} | ${r.removeMs.toFixed(2)} | ${r.removeManyMs.toFixed(2)} | ${n >= 50 ? r.rssPer1000MB.toFixed(1) : '–'} |`,
-    );
-    console.error(`runtime N=${n}: done`);
-  }
+  await world(async (host) => {
+    await warmUp(host);
+    await settle();
+    for (const n of sizes) {
+      const r = await runtimeRow(host, n);
+      rows.push(
+        `| ${n} | ${r.setupMs.toFixed(2)} | ${r.firstTenthMs.toFixed(2)} | ${r.lastTenthMs.toFixed(2)} | ${r.removeMs.toFixed(2)} | ${r.removeManyMs.toFixed(2)} | ${n >= 50 ? r.rssPer1000MB.toFixed(1) : '–'} |`,
+      );
+      console.error(`runtime N=${n}: done`);
+    }
+  });
   return rows.join('\n');
 }
 

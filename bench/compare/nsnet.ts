@@ -11,20 +11,20 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Host, Ipam, Netns } from '../../lib';
 import { settle } from '../support/floor';
+import { warmUntilSteady } from '../support/warm-up';
 import { CONTAINER_PORT, hostPort, NETWORK, netnsPath, type Timing, type Tool, type TrialContext } from './workload';
 
 /**
- * Containers of the warm-up. V8 optimises a function after it ran a few hundred times;
- * measured on bench/compare's workload, per-container cost and compile-thread CPU level
- * off after about 300 (with 20, TurboFan was still compiling the create path throughout
- * the timed loop). The warm-up must take the timed path: optimised code trained on
- * namespaces nsnet makes deoptimises on the first supplied one.
+ * The warm-up runs rounds of WARMUP_ROUND containers through the timed path until V8 has
+ * stopped compiling it (see bench/support/warm-up.ts: after 300 containers it was still
+ * compiling a function every ten containers, 5–35 ms of CPU each, on the two CPUs the
+ * timed loop runs on). It must take the timed path: optimised code trained on namespaces
+ * nsnet makes deoptimises on the first supplied one. Containers are removed between rounds
+ * (a bridge takes at most 1,024 ports).
  */
-const WARMUP = 300;
+const WARMUP_ROUND = 100;
 /** At most this long waiting for the machine to be quiet after the warm-up. */
 const WARMUP_SETTLE_MS = 5000;
-/** Containers per warm-up round (removed between rounds: a bridge takes at most 1,024 ports). */
-const WARMUP_ROUND = 100;
 
 export class NsnetTool implements Tool {
   readonly name = 'nsnet';
@@ -55,14 +55,15 @@ export class NsnetTool implements Tool {
     const spares: Netns[] = [];
     try {
       for (let i = 0; i < WARMUP_ROUND; i++) spares.push(await Netns.create(`cmpwarm${i}`));
-      for (let done = 0; done < WARMUP; done += WARMUP_ROUND) {
+      const report = await warmUntilSteady(async (round) => {
         const warm: string[] = [];
         for (let i = 0; i < WARMUP_ROUND; i++) {
           const ports = [`${30000 + i}:${CONTAINER_PORT}`];
-          warm.push((await this.host.containers.create(`warm${done + i}`, { network: NETWORK.name, netns: spares[i]!.file!, ports })).id);
+          warm.push((await this.host!.containers.create(`warm${round * WARMUP_ROUND + i}`, { network: NETWORK.name, netns: spares[i]!.file!, ports })).id);
         }
-        await this.host.containers.removeMany(warm);
-      }
+        await this.host!.containers.removeMany(warm);
+      });
+      console.error(`nsnet warm-up: ${report.rounds * WARMUP_ROUND} containers (${report.steady ? 'compiled code held still' : 'still compiling at the cap'})`);
     } finally {
       for (const ns of spares) await ns.delete().catch(() => undefined);
     }
