@@ -9,6 +9,7 @@
 import { performance } from 'node:perf_hooks';
 import { Netns, RtnlBatch, RtnlHandle } from '../lib';
 import { buildFloor, median, requireSandbox, runFloor, settle } from './support/floor';
+import { warmUntilSteady } from './support/warm-up';
 
 interface Figures {
   n: number;
@@ -21,11 +22,14 @@ interface Figures {
  * other, like the C program; more: how a runtime starting several containers uses the
  * async API, which overlaps nsnet's thread hand-offs with the kernel's work).
  */
-export async function nsnetLinks(n: number, inFlight = 1): Promise<Figures> {
+export async function nsnetLinks(n: number, inFlight = 1, teardown: 'each link' | 'namespaces only' = 'each link', first = 0): Promise<Figures> {
   const host = await RtnlHandle.open();
   const objects: Array<{ ns: Netns; veth: string }> = [];
   let next = 0;
-  const setupOne = async (i: number): Promise<void> => {
+  const setupOne = async (k: number): Promise<void> => {
+    // Numbered from `first`: host-side veths of a 'namespaces only' teardown linger until
+    // the kernel has dismantled their namespaces, so the next round takes other names.
+    const i = first + k;
     const veth = `vb${i.toString(16).padStart(7, '0')}`;
     // Namespace, veth with its peer born inside as eth0, then lo up, eth0 up, address and
     // default route (one batch, eth0 by the index the same hand-off looked up): one
@@ -50,7 +54,9 @@ export async function nsnetLinks(n: number, inFlight = 1): Promise<Figures> {
   );
   const t1 = performance.now();
   for (const { ns, veth } of objects) {
-    await host.linkDel(veth);
+    // 'namespaces only' (the warm-up): the veth goes with its namespace, whose dismantling
+    // the kernel batches, instead of one RCU grace period per link deletion.
+    if (teardown === 'each link') await host.linkDel(veth);
     await ns.delete();
   }
   const t2 = performance.now();
@@ -58,8 +64,8 @@ export async function nsnetLinks(n: number, inFlight = 1): Promise<Figures> {
   return { n, setupPerObjectMs: (t1 - t0) / n, teardownPerObjectMs: (t2 - t1) / n };
 }
 
-/** Objects made and removed before the first timed size (each removal waits out an RCU grace period: ~30 ms). */
-const WARMUP = 200;
+/** Objects made and removed through the timed teardown before the first timed size (each removal waits out an RCU grace period: ~30 ms). */
+const WARMUP_TEARDOWN = 200;
 
 export async function benchLinks(ns: readonly number[], reps: (n: number) => number): Promise<string> {
   const floor = buildFloor('links');
@@ -67,9 +73,15 @@ export async function benchLinks(ns: readonly number[], reps: (n: number) => num
     '| N | C setup ms/obj | nsnet setup ms/obj | ratio | nsnet setup, 4 in flight | ratio | C teardown ms/obj | nsnet teardown ms/obj | ratio |',
     '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
-  // Warm-up: let V8 optimise nsnet's hot paths before anything is timed (the C program
-  // needs none): a few hundred calls, as in a long-running runtime (see bench/compare/nsnet.ts).
-  await nsnetLinks(WARMUP);
+  // Warm-up: V8 optimises nsnet's hot paths before anything is timed (the C program needs
+  // none), as in a long-running runtime: setups until compiled code holds still
+  // (bench/support/warm-up.ts), then a few hundred through the timed teardown as well.
+  const report = await warmUntilSteady(async (round) => {
+    await nsnetLinks(100, 1, 'namespaces only', 0x1000000 + round * 100);
+  });
+  console.error(`links warm-up: ${report.rounds * 100} objects (${report.steady ? 'compiled code held still' : 'still compiling at the cap'})`);
+  await settle();
+  await nsnetLinks(WARMUP_TEARDOWN);
   await settle();
   for (const n of ns) {
     const c: Figures[] = [];
