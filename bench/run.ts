@@ -4,6 +4,7 @@
  * netavark and the CNI plugins (bench/compare) comes last and writes its raw figures to
  * bench/results/latest.json; scripts/bench-peers installs those tools beforehand.
  */
+import { spawnSync } from 'node:child_process';
 import { benchCompare, defaultCompareOptions, renderTable } from './compare';
 import { benchDns } from './dns';
 import { benchFirewall } from './firewall';
@@ -12,20 +13,46 @@ import { benchLinks } from './links';
 import { benchRuntime } from './runtime';
 import { requireSandbox } from './support/floor';
 
+/** Each part prints its table; `quick` shortens it. */
+const PARTS: Record<string, (quick: boolean) => Promise<string>> = {
+  links: async (quick) =>
+    `### links: namespace + veth + address + route per object\n\n${await benchLinks(quick ? [1, 100] : [1, 100, 1000], (n) => (n >= 1000 ? 1 : n >= 100 ? 3 : 11))}\n`,
+  ipam: async (quick) => `### IPAM\n\n${await benchIpam(quick)}\n`,
+  firewall: async (quick) => `### firewall: publishing one port, endpoint #1 vs #1,000, and nft -f\n\n${await benchFirewall(1000, quick ? 51 : 201)}\n`,
+  runtime: async (quick) => `### runtime: containers with one published port on one bridge network\n\n${await benchRuntime(quick ? [1, 50] : [1, 50, 200, 500])}\n`,
+  dns: async (quick) => `### dns: embedded resolver vs aardvark-dns\n\n${await benchDns(quick ? 100 : 1000, quick ? 1000 : 3000)}\n`,
+  compare: async (quick) =>
+    `### compare: nsnet, netavark, CNI plugins, shell, C floor — bridge + published port + masquerade\n\n${renderTable(await benchCompare(defaultCompareOptions(quick)))}\n`,
+};
+
+/**
+ * Every part in a process of its own, one after the other, as a runtime is one process:
+ * in a shared one, V8's code for the library would be trained (and its heap grown) by the
+ * parts before — the IPAM part's 60,000 leases, the firewall's thousands of endpoints —
+ * and each part would measure that mix rather than its own workload.
+ */
 async function main(): Promise<void> {
   requireSandbox();
   const quick = process.argv.includes('--quick');
-  const sizes = quick ? [1, 100] : [1, 100, 1000];
-  console.log(`### links: namespace + veth + address + route per object\n\n${await benchLinks(sizes, (n) => (n >= 1000 ? 1 : n >= 100 ? 3 : 11))}\n`);
-  console.log(`### IPAM\n\n${await benchIpam(quick)}\n`);
-  console.log(`### firewall: publishing one port, endpoint #1 vs #1,000, and nft -f\n\n${await benchFirewall(1000, quick ? 51 : 201)}\n`);
-  console.log(`### runtime: containers with one published port on one bridge network\n\n${await benchRuntime(quick ? [1, 50] : [1, 50, 200, 500])}\n`);
-  console.log(`### dns: embedded resolver vs aardvark-dns\n\n${await benchDns(quick ? 100 : 1000, quick ? 1000 : 3000)}\n`);
-  const compare = await benchCompare(defaultCompareOptions(quick));
-  console.log(`### compare: nsnet, netavark, CNI plugins, shell, C floor — bridge + published port + masquerade\n\n${renderTable(compare)}\n`);
+  const part = process.argv[process.argv.indexOf('--part') + 1];
+  if (process.argv.includes('--part')) {
+    const run = part === undefined ? undefined : PARTS[part];
+    if (!run) throw new Error(`--part: expected one of ${Object.keys(PARTS).join(', ')}`);
+    console.log(await run(quick));
+    return;
+  }
+  for (const name of Object.keys(PARTS)) {
+    const args = [...process.execArgv, __filename, '--part', name, ...(quick ? ['--quick'] : [])];
+    const status = spawnSync(process.execPath, args, { stdio: 'inherit' }).status;
+    if (status !== 0) throw new Error(`bench part ${name} failed (exit status ${status})`);
+  }
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+main().then(
+  // Exit explicitly: a part may leave handles open (sockets of servers it stopped).
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
