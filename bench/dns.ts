@@ -35,6 +35,33 @@ async function load(host: Host, from: string, server: string, port: number, name
   return JSON.parse(out) as Load;
 }
 
+/**
+ * Stops the aardvark-dns daemon of `dir`: `aardvark-dns run` forks and its first process
+ * exits, so the server is the PID it wrote to aardvark.pid, not the child we spawned.
+ */
+async function stopAardvark(dir: string): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number(fs.readFileSync(path.join(dir, 'aardvark.pid'), 'utf8').trim());
+  } catch {
+    return; // never started
+  }
+  if (!Number.isInteger(pid) || pid <= 1) return;
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return; // already gone
+  }
+  for (let waited = 0; waited < 5000; waited += 50) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 async function stop(child: ChildProcess | undefined): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
   const exited = once(child, 'exit');
@@ -113,6 +140,7 @@ export async function benchDns(n: number, ms: number): Promise<string> {
     ].join('\n') + `\n\n32 UDP queries in flight for ${ms} ms from one container; nsnet errors (no answer / unanswered after 1 s): ${errs}; resolver stats: ${JSON.stringify(resolver.stats)}.${note}`;
   } finally {
     await stop(aardvark);
+    await stopAardvark(aardDir);
     await stop(upstream);
     const all = await host.containers.list();
     await host.containers.removeMany(all.map((c) => c.id)).catch(() => undefined);
