@@ -113,7 +113,7 @@ if (require.main === module) {
   requireSandbox();
   const args = process.argv.slice(2).map(Number).filter((x) => x > 0);
   const sizes = args.length ? args : [1, 100, 1000];
-  benchLinks(sizes, (n) => (n >= 1000 ? 1 : n >= 100 ? 3 : 11)).then(
+  benchLinks(sizes, (n) => (n >= 100 ? 3 : 11)).then(
     (table) => console.log(`\n### links: namespace + veth + address + route per object\n\n${table}\n`),
     (err: unknown) => {
       console.error(err);

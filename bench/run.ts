@@ -16,7 +16,7 @@ import { requireSandbox } from './support/floor';
 /** Each part prints its table; `quick` shortens it. */
 const PARTS: Record<string, (quick: boolean) => Promise<string>> = {
   links: async (quick) =>
-    `### links: namespace + veth + address + route per object\n\n${await benchLinks(quick ? [1, 100] : [1, 100, 1000], (n) => (n >= 1000 ? 1 : n >= 100 ? 3 : 11))}\n`,
+    `### links: namespace + veth + address + route per object\n\n${await benchLinks(quick ? [1, 100] : [1, 100, 1000], (n) => (n >= 100 ? 3 : 11))}\n`,
   ipam: async (quick) => `### IPAM\n\n${await benchIpam(quick)}\n`,
   firewall: async (quick) => `### firewall: publishing one port, endpoint #1 vs #1,000, and nft -f\n\n${await benchFirewall(1000, quick ? 51 : 201)}\n`,
   runtime: async (quick) => `### runtime: containers with one published port on one bridge network\n\n${await benchRuntime(quick ? [1, 50] : [1, 50, 200, 500])}\n`,

@@ -2,7 +2,8 @@
  * bench/runtime: N containers on one bridge network, each with one published TCP port
  * (host 20000+i → 80): setup per container and its growth from the first 10% to the
  * last 10%, teardown one by one (`remove`), teardown all at once (`removeMany`: its host-side
- * veths are gone when it resolves), and the process's RSS growth per 1,000 containers.
+ * veths are gone when it resolves), and the process's RSS growth per 1,000 containers;
+ * each figure the median of three repetitions.
  * The host is a private namespace; the state directory a temporary one.
  *
  * Usage (inside the sandbox): node dist/bench/runtime.js [N...]   (default 1 50 200 500)
@@ -66,6 +67,9 @@ async function warmUp(host: Host): Promise<void> {
   console.error(`runtime warm-up: ${report.rounds * 100} containers (${report.steady ? 'compiled code held still' : 'still compiling at the cap'})`);
 }
 
+/** Repetitions per size. */
+const REPS = 3;
+
 export async function runtimeRow(host: Host, n: number): Promise<Row> {
   // Setup, then one-by-one removal.
   global.gc?.();
@@ -107,11 +111,23 @@ export async function benchRuntime(sizes: readonly number[]): Promise<string> {
     await warmUp(host);
     await settle();
     for (const n of sizes) {
-      const r = await runtimeRow(host, n);
+      // Medians of REPS rows, each figure on its own: one run moves by ±30% on a small VM.
+      const runs: Row[] = [];
+      for (let rep = 0; rep < REPS; rep++) runs.push(await runtimeRow(host, n));
+      const mid = (pick: (row: Row) => number): number => median(runs.map(pick));
+      const r: Row = {
+        n,
+        setupMs: mid((x) => x.setupMs),
+        firstTenthMs: mid((x) => x.firstTenthMs),
+        lastTenthMs: mid((x) => x.lastTenthMs),
+        removeMs: mid((x) => x.removeMs),
+        removeManyMs: mid((x) => x.removeManyMs),
+        rssPer1000MB: mid((x) => x.rssPer1000MB),
+      };
       rows.push(
         `| ${n} | ${r.setupMs.toFixed(2)} | ${r.firstTenthMs.toFixed(2)} | ${r.lastTenthMs.toFixed(2)} | ${r.removeMs.toFixed(2)} | ${r.removeManyMs.toFixed(2)} | ${n >= 50 ? r.rssPer1000MB.toFixed(1) : '–'} |`,
       );
-      console.error(`runtime N=${n}: done`);
+      console.error(`runtime N=${n}: done (${REPS} repetitions)`);
     }
   });
   return rows.join('\n');
