@@ -9,7 +9,7 @@
 import { performance } from 'node:perf_hooks';
 import { Netns, RtnlBatch, RtnlHandle } from '../lib';
 import { buildFloor, median, requireSandbox, runFloor, settle } from './support/floor';
-import { warmUntilSteady } from './support/warm-up';
+import { describeWarmUp, warmUntilSteady } from './support/warm-up';
 
 interface Figures {
   n: number;
@@ -67,6 +67,9 @@ export async function nsnetLinks(n: number, inFlight = 1, teardown: 'each link' 
 /** Objects made and removed through the timed teardown before the first timed size (each removal waits out an RCU grace period: ~30 ms). */
 const WARMUP_TEARDOWN = 200;
 
+/** Repetitions per size: single objects are noisy, a thousand take minutes to tear down. */
+export const linksReps = (n: number): number => (n >= 100 ? 3 : 11);
+
 export async function benchLinks(ns: readonly number[], reps: (n: number) => number): Promise<string> {
   const floor = buildFloor('links');
   const rows: string[] = [
@@ -79,7 +82,7 @@ export async function benchLinks(ns: readonly number[], reps: (n: number) => num
   const report = await warmUntilSteady(async (round) => {
     await nsnetLinks(100, 1, 'namespaces only', 0x1000000 + round * 100);
   });
-  console.error(`links warm-up: ${report.rounds * 100} objects (${report.steady ? 'compiled code held still' : 'still compiling at the cap'})`);
+  console.error(describeWarmUp('links', report, 100, 'objects'));
   await settle();
   await nsnetLinks(WARMUP_TEARDOWN);
   await settle();
@@ -113,7 +116,7 @@ if (require.main === module) {
   requireSandbox();
   const args = process.argv.slice(2).map(Number).filter((x) => x > 0);
   const sizes = args.length ? args : [1, 100, 1000];
-  benchLinks(sizes, (n) => (n >= 100 ? 3 : 11)).then(
+  benchLinks(sizes, linksReps).then(
     (table) => console.log(`\n### links: namespace + veth + address + route per object\n\n${table}\n`),
     (err: unknown) => {
       console.error(err);

@@ -9,14 +9,14 @@ import { benchCompare, defaultCompareOptions, renderTable } from './compare';
 import { benchDns } from './dns';
 import { benchFirewall } from './firewall';
 import { benchIpam } from './ipam';
-import { benchLinks } from './links';
+import { benchLinks, linksReps } from './links';
 import { benchRuntime } from './runtime';
 import { requireSandbox } from './support/floor';
 
 /** Each part prints its table; `quick` shortens it. */
 const PARTS: Record<string, (quick: boolean) => Promise<string>> = {
   links: async (quick) =>
-    `### links: namespace + veth + address + route per object\n\n${await benchLinks(quick ? [1, 100] : [1, 100, 1000], (n) => (n >= 100 ? 3 : 11))}\n`,
+    `### links: namespace + veth + address + route per object\n\n${await benchLinks(quick ? [1, 100] : [1, 100, 1000], linksReps)}\n`,
   ipam: async (quick) => `### IPAM\n\n${await benchIpam(quick)}\n`,
   firewall: async (quick) => `### firewall: publishing one port, endpoint #1 vs #1,000, and nft -f\n\n${await benchFirewall(1000, quick ? 51 : 201)}\n`,
   runtime: async (quick) => `### runtime: containers with one published port on one bridge network\n\n${await benchRuntime(quick ? [1, 50] : [1, 50, 200, 500])}\n`,
@@ -34,8 +34,9 @@ const PARTS: Record<string, (quick: boolean) => Promise<string>> = {
 async function main(): Promise<void> {
   requireSandbox();
   const quick = process.argv.includes('--quick');
-  const part = process.argv[process.argv.indexOf('--part') + 1];
-  if (process.argv.includes('--part')) {
+  const at = process.argv.indexOf('--part');
+  if (at >= 0) {
+    const part = process.argv[at + 1];
     const run = part === undefined ? undefined : PARTS[part];
     if (!run) throw new Error(`--part: expected one of ${Object.keys(PARTS).join(', ')}`);
     console.log(await run(quick));

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Host, Netns } from '../lib';
 import { median, requireSandbox, settle } from './support/floor';
-import { warmUntilSteady } from './support/warm-up';
+import { describeWarmUp, warmUntilSteady } from './support/warm-up';
 
 interface Row {
   n: number;
@@ -64,7 +64,7 @@ async function warmUp(host: Host): Promise<void> {
     const { names } = await setup(host, 100);
     await host.containers.removeMany(names);
   });
-  console.error(`runtime warm-up: ${report.rounds * 100} containers (${report.steady ? 'compiled code held still' : 'still compiling at the cap'})`);
+  console.error(describeWarmUp('runtime', report, 100, 'containers'));
 }
 
 /** Repetitions per size. */

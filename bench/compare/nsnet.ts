@@ -11,7 +11,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Host, Ipam, Netns } from '../../lib';
 import { settle } from '../support/floor';
-import { warmUntilSteady } from '../support/warm-up';
+import { describeWarmUp, warmUntilSteady } from '../support/warm-up';
 import { CONTAINER_PORT, hostPort, NETWORK, netnsPath, type Timing, type Tool, type TrialContext } from './workload';
 
 /**
@@ -63,7 +63,7 @@ export class NsnetTool implements Tool {
         }
         await this.host!.containers.removeMany(warm);
       });
-      console.error(`nsnet warm-up: ${report.rounds * WARMUP_ROUND} containers (${report.steady ? 'compiled code held still' : 'still compiling at the cap'})`);
+      console.error(describeWarmUp('nsnet', report, WARMUP_ROUND, 'containers'));
     } finally {
       for (const ns of spares) await ns.delete().catch(() => undefined);
     }

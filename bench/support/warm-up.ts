@@ -27,9 +27,11 @@ export interface WarmUpOptions {
 export interface WarmUpReport {
   rounds: number;
   steady: boolean;
-  /** Compiled code, bytes, before and after. */
-  codeBefore: number;
-  codeAfter: number;
+}
+
+/** One line for the bench's log: how much warm-up it took, and whether V8 settled. */
+export function describeWarmUp(what: string, report: WarmUpReport, perRound: number, unit: string): string {
+  return `${what} warm-up: ${report.rounds * perRound} ${unit} (${report.steady ? 'compiled code held still' : 'still compiling at the cap'})`;
 }
 
 const codeSize = (): number => v8.getHeapCodeStatistics().code_and_metadata_size;
@@ -46,8 +48,8 @@ export async function warmUntilSteady(round: (index: number) => Promise<void>, o
       // only the rises count.
       let grown = 0;
       for (let k = sizes.length - window; k < sizes.length; k++) grown += Math.max(0, sizes[k]! - sizes[k - 1]!);
-      if (grown / sizes.at(-1)! < growth) return { rounds: i + 1, steady: true, codeBefore: sizes[0]!, codeAfter: sizes.at(-1)! };
+      if (grown / sizes.at(-1)! < growth) return { rounds: i + 1, steady: true };
     }
   }
-  return { rounds: maxRounds, steady: false, codeBefore: sizes[0]!, codeAfter: sizes.at(-1)! };
+  return { rounds: maxRounds, steady: false };
 }

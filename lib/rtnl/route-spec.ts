@@ -30,7 +30,7 @@ import {
   type Neigh,
   type Route,
 } from '../netlink';
-import { validateCidr, validateInt, validateIp, type Cidr } from '../validate';
+import { IFNAMSIZ, validateCidr, validateInt, validateIp, type Cidr } from '../validate';
 import type { AddrOptions, NeighSpec, NeighState, RouteScope, RouteSpec } from './types';
 
 export const SCOPES: Record<RouteScope, number> = {
@@ -76,8 +76,8 @@ export function addrFromCidr(index: number, cidr: Cidr, options: AddrOptions = {
   if (options.label !== undefined) {
     // IFA_LABEL is an NLA_STRING of at most IFNAMSIZ - 1 bytes (the kernel's ifa_ipv4_policy).
     const label: unknown = options.label;
-    if (typeof label !== 'string' || label.length === 0 || label.includes('\0') || Buffer.byteLength(label) > 15) {
-      throw new ValidationError(`label: ${JSON.stringify(label)} is not a label of 1-15 bytes`, { field: 'label' });
+    if (typeof label !== 'string' || label.length === 0 || label.includes('\0') || Buffer.byteLength(label) >= IFNAMSIZ) {
+      throw new ValidationError(`label: ${JSON.stringify(label)} is not a label of 1-${IFNAMSIZ - 1} bytes`, { field: 'label' });
     }
     addr.label = label;
   }
