@@ -133,9 +133,11 @@ export interface NativeAddon {
    * netlinkPlan whose first steps start at once while JS works out the rest:
    * netlinkPlanPush adds steps to its queue. The plan's thread waits for steps until the
    * last push, so every open plan must be ended (a queue collected unended ends it).
+   * With `apart`, the plan's thread keeps off the CPU the caller runs on (when the process
+   * may use another): for a caller with work of its own to do while the plan runs.
    * Throws a TypeError for bad arguments.
    */
-  netlinkPlanOpen(steps: NativePlanStep[], ns?: NativePlanNs): OpenNativePlan;
+  netlinkPlanOpen(steps: NativePlanStep[], ns?: NativePlanNs, options?: { apart?: boolean }): OpenNativePlan;
   /**
    * Adds steps to an open plan (numbered after those before, for patches) and, with
    * `last`, ends it. Returns false if the plan already stopped at a failure (the steps

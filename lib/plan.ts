@@ -55,9 +55,14 @@ export interface OpenPlan {
   readonly outcome: Promise<PlanOutcome>;
 }
 
-export function openNetlinkPlan(steps: readonly PlanStep[], ns?: NativePlanNs): OpenPlan {
+/**
+ * Opens a plan; `apart`: the caller has JS work to do while it runs (a container's lease,
+ * firewall and record), so its thread keeps off the caller's CPU: left alone, the kernel
+ * woke it on that CPU after idle spells and the two took turns while another CPU idled.
+ */
+export function openNetlinkPlan(steps: readonly PlanStep[], ns?: NativePlanNs, options: { apart?: boolean } = {}): OpenPlan {
   const all = [...steps];
-  const open = native().netlinkPlanOpen(steps.map(toNative), ns);
+  const open = native().netlinkPlanOpen(steps.map(toNative), ns, options);
   return {
     push: (more, last) => {
       all.push(...more);

@@ -269,9 +269,9 @@ Napi::Value SettleOutcome(Napi::Env env, PlanOutcome& out) {
 // A plan that makes or enters a namespace runs on a thread of its own (ThreadWorker), which
 // switches and then runs every step itself; one that stays in the caller's namespaces runs
 // on a pool thread, which must never switch.
-Napi::Promise StartPlan(Napi::Env env, std::shared_ptr<NsSource> source, std::shared_ptr<PlanQueue> queue) {
+Napi::Promise StartPlan(Napi::Env env, std::shared_ptr<NsSource> source, std::shared_ptr<PlanQueue> queue, bool apart = false) {
   auto run = [source, queue] { return RunPlan(*source, *queue); };
-  if (source->Switches()) return ThreadWorker<PlanOutcome>::Start(env, run, SettleOutcome);
+  if (source->Switches()) return ThreadWorker<PlanOutcome>::Start(env, run, SettleOutcome, apart);
   return PromiseWorker<PlanOutcome>::Start(env, run, SettleOutcome);
 }
 
@@ -291,14 +291,23 @@ Napi::Value NetlinkPlan(const Napi::CallbackInfo& info) {
 // JS works out the rest. The plan's thread waits for the next step; a push with last ends
 // the plan (also with no steps). The queue is an External rather than a push function per
 // plan: creating a function and a finalizer cost the JS thread ~25 µs per container.
+// Options: `apart` — JS has work of its own to do while the plan runs, so the plan's thread
+// keeps off JS's CPU (ThreadJob::apart; only for a plan that makes or enters a namespace).
 Napi::Value NetlinkPlanOpen(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto source = ParseNs(env, info[1]);
+  bool apart = false;
+  if (!info[2].IsUndefined()) {
+    if (!info[2].IsObject()) throw InvalidArg(env, "options must be an object");
+    Napi::Value a = info[2].As<Napi::Object>().Get("apart");
+    if (!a.IsUndefined() && !a.IsBoolean()) throw InvalidArg(env, "options.apart must be a boolean");
+    apart = a.IsBoolean() && a.As<Napi::Boolean>().Value();
+  }
   bool hasNs = source->Switches();
   auto queue = std::make_shared<PlanQueue>();
   queue->steps = ParseSteps(env, info[0], 0, hasNs);
   Napi::Object handle = Napi::Object::New(env);
-  handle.Set("done", StartPlan(env, source, queue));
+  handle.Set("done", StartPlan(env, source, queue, apart));
   // A queue dropped without its last push must not keep the plan's thread waiting forever.
   handle.Set("queue", Napi::External<OpenQueue>::New(env, new OpenQueue{queue, hasNs}, [](Napi::Env, OpenQueue* open) {
     std::shared_ptr<PlanQueue> q = std::move(open->queue);

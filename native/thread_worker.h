@@ -27,6 +27,8 @@ class ThreadJob {
   virtual void Finish(Napi::Env env) = 0;      // on the JS thread, after the join
   virtual void Fail(Napi::Env env, const Failure& f) = 0;  // the thread could not start
   std::thread thread;
+  // Runs while the JS thread works on: its thread keeps off the JS thread's CPU (see Launch).
+  bool apart = false;
 };
 
 // Starts `job` on its own thread, or queues it while kMaxThreads jobs run: a burst of
@@ -36,8 +38,9 @@ void StartThreadJob(Napi::Env env, ThreadJob* job);
 template <class Result>
 class ThreadWorker final : public ThreadJob {
  public:
-  static Napi::Promise Start(Napi::Env env, typename PromisedWork<Result>::Work work, typename PromisedWork<Result>::Settler settle) {
+  static Napi::Promise Start(Napi::Env env, typename PromisedWork<Result>::Work work, typename PromisedWork<Result>::Settler settle, bool apart = false) {
     auto* job = new ThreadWorker(env, std::move(work), std::move(settle));
+    job->apart = apart;
     Napi::Promise promise = job->work_.Promise();
     StartThreadJob(env, job);  // deletes the job once finished
     return promise;

@@ -49,7 +49,9 @@ export class TxPlan {
     this.sent = sendable.length;
     this.fault = fault;
     if (allowed > 0) {
-      this.open = openNetlinkPlan(sendable, this.create ? { create: { dir: this.create.dir, name: this.create.name } } : { enter: (ns as { enter: Netns }).enter.fd });
+      // Apart: JS leases, plans the firewall and writes the record while the plan runs.
+      const where = this.create ? { create: { dir: this.create.dir, name: this.create.name } } : { enter: (ns as { enter: Netns }).enter.fd };
+      this.open = openNetlinkPlan(sendable, where, { apart: true });
       if (fault !== undefined) this.end();
     }
   }

@@ -599,6 +599,42 @@ describe('native addon (integration)', function () {
       expect((await done).replies).to.have.length(1);
     });
 
+    it('netlinkPlanOpen with apart: the plan’s thread may run on every allowed CPU but the caller’s', async () => {
+      const { ns } = await makeNetns('planapart');
+      /** A task's Cpus_allowed_list from /proc, as CPU numbers ("0-2,4" → [0, 1, 2, 4]). */
+      const allowedOf = (task: string): number[] => {
+        const list = /^Cpus_allowed_list:\s*(\S+)$/m.exec(fs.readFileSync(`/proc/self/task/${task}/status`, 'utf8'))![1]!;
+        return list.split(',').flatMap((r) => {
+          const [a, b = a] = r.split('-').map(Number) as [number, number?];
+          return Array.from({ length: b! - a + 1 }, (_, i) => a + i);
+        });
+      };
+      const ours = allowedOf(String(process.pid));
+      // Threads allowed fewer CPUs than the JS thread (only an apart plan's narrows its own).
+      const narrowed = (): number[][] =>
+        fs.readdirSync('/proc/self/task').map(allowedOf).filter((cpus) => cpus.length < ours.length);
+      const during = async (apart: boolean | undefined): Promise<number[][]> => {
+        const open = native().netlinkPlanOpen([{ messages: getLinkByName('lo') }], { enter: ns }, apart === undefined ? undefined : { apart });
+        const seen = narrowed(); // its thread now waits for the last push
+        native().netlinkPlanPush(open.queue, [], true);
+        expect((await open.done).replies).to.have.length(1);
+        return seen;
+      };
+      expect(narrowed()).to.deep.equal([]);
+      const apart = await during(true);
+      if (ours.length > 1) {
+        expect(apart, `one thread narrowed from [${ours.join(',')}]`).to.have.length(1);
+        expect(apart[0]).to.have.length(ours.length - 1);
+        for (const cpu of apart[0]!) expect(ours).to.include(cpu);
+      } else {
+        expect(apart, 'a single allowed CPU: nowhere else to go').to.deep.equal([]);
+      }
+      expect(await during(false)).to.deep.equal([]);
+      expect(await during(undefined)).to.deep.equal([]);
+      expect(() => native().netlinkPlanOpen([], { enter: ns }, { apart: 'yes' } as unknown as { apart: boolean })).to.throw(/apart must be a boolean/);
+      expect(narrowed()).to.deep.equal([]);
+    });
+
     it('refuses bad arguments before any syscall', async () => {
       const host = await openSocket(NETLINK_ROUTE, null);
       const bad: Array<[unknown, unknown]> = [
