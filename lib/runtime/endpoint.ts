@@ -12,7 +12,7 @@ import type { NsFd } from '../native';
 import type { Netns } from '../netns/netns';
 import { peerIndexStep, rtnlBatchStep, rtnlRequestStep, withPeerIndex } from '../rtnl/plan-steps';
 import type { HostContext } from './context';
-import { TxPlan, type PlanNamespace, type TxPlanStep } from './kernel-plan';
+import { TxPlan, type PlanNamespace } from './kernel-plan';
 import { hostVethName, newId } from './ids';
 import type { EndpointRecord, NetworkConfig } from './records';
 import type { Transaction } from './transaction';
@@ -155,6 +155,21 @@ export class Plug {
     // its batch need not wait for the container end's configuration.
     const ports = request.ports ?? [];
     const links = network.icc ? [] : request.links ?? [];
+    // The container end's configuration goes to the kernel first: it runs while the
+    // firewall change is planned here (the plan's thread keeps off this CPU: TxPlan).
+    const configure = ctx.plugTemplates.configure(
+      {
+        loopbackUp: this.target.loopbackUp === true,
+        defaultRoute: request.defaultRoute,
+        ...(alloc.ipv4 ? { ipv4: { prefixLength: prefixLength(alloc.ipv4.cidr), gateway: alloc.ipv4.gateway } } : {}),
+        ...(alloc.ipv6 ? { ipv6: { prefixLength: prefixLength(alloc.ipv6.cidr), gateway: alloc.ipv6.gateway } } : {}),
+      },
+      { mac, ...(alloc.ipv4 ? { ipv4: alloc.ipv4.cidr } : {}), ...(alloc.ipv6 ? { ipv6: alloc.ipv6.cidr } : {}) },
+    );
+    this.plan.add([withPeerIndex(rtnlBatchStep(`configure ${request.ifname}`, configure.messages, configure.entries, undefined, request.ifname), 1, configure.indexAt)]);
+    // Every endpoint of an icc-off network registers its bridge port with the firewall;
+    // others only when they publish something. The firewall matches the port by name, so
+    // its batch need not wait for the container end's configuration.
     const publication =
       ports.length || !network.icc
         ? await ctx.firewall.preparePublish(
@@ -163,33 +178,22 @@ export class Plug {
           )
         : undefined;
     try {
-      const configure = ctx.plugTemplates.configure(
-        {
-          loopbackUp: this.target.loopbackUp === true,
-          defaultRoute: request.defaultRoute,
-          ...(alloc.ipv4 ? { ipv4: { prefixLength: prefixLength(alloc.ipv4.cidr), gateway: alloc.ipv4.gateway } } : {}),
-          ...(alloc.ipv6 ? { ipv6: { prefixLength: prefixLength(alloc.ipv6.cidr), gateway: alloc.ipv6.gateway } } : {}),
-        },
-        { mac, ...(alloc.ipv4 ? { ipv4: alloc.ipv4.cidr } : {}), ...(alloc.ipv6 ? { ipv6: alloc.ipv6.cidr } : {}) },
-      );
-      const steps: TxPlanStep[] = [
-        withPeerIndex(rtnlBatchStep(`configure ${request.ifname}`, configure.messages, configure.entries, undefined, request.ifname), 1, configure.indexAt),
-      ];
       const firewall = publication && ctx.firewall.nft.planStep('publish', publication.batch);
       if (publication && firewall) {
-        steps.push({
-          ...firewall,
-          settle: async (ran) => {
-            if (ran) await publication.commit();
-            else publication.abort();
+        this.plan.add([
+          {
+            ...firewall,
+            settle: async (ran) => {
+              if (ran) await publication.commit();
+              else publication.abort();
+            },
+            undo: () => ctx.firewall.unpublish(id).then(() => undefined),
           },
-          undo: () => ctx.firewall.unpublish(id).then(() => undefined),
-        });
+        ]);
       } else if (publication) {
         // Nothing to send (an empty batch): the publication stands as planned.
         await publication.commit();
       }
-      this.plan.add(steps);
     } catch (err) {
       publication?.abort(); // unless the plan already took it
       throw err;
