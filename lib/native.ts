@@ -133,8 +133,9 @@ export interface NativeAddon {
    * netlinkPlan whose first steps start at once while JS works out the rest:
    * netlinkPlanPush adds steps to its queue. The plan's thread waits for steps until the
    * last push, so every open plan must be ended (a queue collected unended ends it).
-   * With `apart`, the plan's thread keeps off the CPU the caller runs on (when the process
-   * may use another): for a caller with work of its own to do while the plan runs.
+   * With `apart`, the plan's thread keeps off the CPU the caller runs on (when it is the
+   * only plan thread running and the process may use another CPU): for a caller with work
+   * of its own to do while the plan runs.
    * Throws a TypeError for bad arguments.
    */
   netlinkPlanOpen(steps: NativePlanStep[], ns?: NativePlanNs, options?: { apart?: boolean }): OpenNativePlan;

@@ -57,8 +57,9 @@ export interface OpenPlan {
 
 /**
  * Opens a plan; `apart`: the caller has JS work to do while it runs (a container's lease,
- * firewall and record), so its thread keeps off the caller's CPU: left alone, the kernel
- * woke it on that CPU after idle spells and the two took turns while another CPU idled.
+ * firewall and record), so its thread keeps off the caller's CPU while no other plan runs:
+ * left alone, the kernel woke it on that CPU after idle spells and the two took turns
+ * while another CPU idled.
  */
 export function openNetlinkPlan(steps: readonly PlanStep[], ns?: NativePlanNs, options: { apart?: boolean } = {}): OpenPlan {
   const all = [...steps];
