@@ -11,7 +11,7 @@ import { benchFirewall } from './firewall';
 import { benchIpam } from './ipam';
 import { benchLinks, linksReps } from './links';
 import { benchRuntime } from './runtime';
-import { requireSandbox } from './support/floor';
+import { cpuTimes, describeCpuSince, requireSandbox } from './support/floor';
 
 /** Each part prints its table; `quick` shortens it. */
 const PARTS: Record<string, (quick: boolean) => Promise<string>> = {
@@ -44,8 +44,11 @@ async function main(): Promise<void> {
   }
   for (const name of Object.keys(PARTS)) {
     const args = [...process.execArgv, __filename, '--part', name, ...(quick ? ['--quick'] : [])];
+    const [t0, cpu0] = [Date.now(), cpuTimes()];
     const status = spawnSync(process.execPath, args, { stdio: 'inherit' }).status;
     if (status !== 0) throw new Error(`bench part ${name} failed (exit status ${status})`);
+    // Figures of one part move with the host's load: say what it was.
+    console.log(`(${name}: ${((Date.now() - t0) / 1000).toFixed(0)} s, ${describeCpuSince(cpu0)})\n`);
   }
 }
 

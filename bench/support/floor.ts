@@ -38,11 +38,24 @@ export function requireSandbox(): void {
   }
 }
 
-function cpuTimes(): { busy: number; total: number } {
+/** The machine's CPU time so far (/proc/stat, in ticks): busy includes steal. */
+export function cpuTimes(): { busy: number; steal: number; total: number } {
   const fields = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
   const total = fields.reduce((a, b) => a + b, 0);
   const idle = (fields[3] ?? 0) + (fields[4] ?? 0); // idle + iowait
-  return { busy: total - idle, total };
+  return { busy: total - idle, steal: fields[7] ?? 0, total };
+}
+
+/**
+ * Busy and steal shares of the CPU time since `before`: steal is time a vCPU had work but
+ * the hypervisor ran something else (up to 20% within a minute on the development VM),
+ * which slows everything timed meanwhile.
+ */
+export function describeCpuSince(before: ReturnType<typeof cpuTimes>): string {
+  const now = cpuTimes();
+  const total = Math.max(1, now.total - before.total);
+  const pct = (x: number): string => `${((100 * x) / total).toFixed(1)}%`;
+  return `CPU busy ${pct(now.busy - before.busy)}, steal ${pct(now.steal - before.steal)}`;
 }
 
 /**
