@@ -46,16 +46,21 @@ export function cpuTimes(): { busy: number; steal: number; total: number } {
   return { busy: total - idle, steal: fields[7] ?? 0, total };
 }
 
+/** Busy and steal shares (0–1) of the machine's CPU time since `before`. */
+function cpuSharesSince(before: ReturnType<typeof cpuTimes>, now = cpuTimes()): { busy: number; steal: number } {
+  const total = Math.max(1, now.total - before.total);
+  return { busy: (now.busy - before.busy) / total, steal: (now.steal - before.steal) / total };
+}
+
 /**
  * Busy and steal shares of the CPU time since `before`: steal is time a vCPU had work but
  * the hypervisor ran something else (up to 20% within a minute on the development VM),
  * which slows everything timed meanwhile.
  */
 export function describeCpuSince(before: ReturnType<typeof cpuTimes>): string {
-  const now = cpuTimes();
-  const total = Math.max(1, now.total - before.total);
-  const pct = (x: number): string => `${((100 * x) / total).toFixed(1)}%`;
-  return `CPU busy ${pct(now.busy - before.busy)}, steal ${pct(now.steal - before.steal)}`;
+  const { busy, steal } = cpuSharesSince(before);
+  const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
+  return `CPU busy ${pct(busy)}, steal ${pct(steal)}`;
 }
 
 /**
@@ -71,8 +76,7 @@ export async function settle(limitMs = 30_000): Promise<void> {
   while (quiet < 2 && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 200));
     const now = cpuTimes();
-    const busy = (now.busy - prev.busy) / Math.max(1, now.total - prev.total);
-    quiet = busy < 0.05 ? quiet + 1 : 0;
+    quiet = cpuSharesSince(prev, now).busy < 0.05 ? quiet + 1 : 0;
     prev = now;
   }
 }
