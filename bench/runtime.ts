@@ -3,7 +3,9 @@
  * (host 20000+i → 80): setup per container and its growth from the first 10% to the
  * last 10%, teardown one by one (`remove`), teardown all at once (`removeMany`: its host-side
  * veths are gone when it resolves), and the process's RSS growth per 1,000 containers;
- * each figure the median of three repetitions.
+ * each figure the median of three repetitions. Beside each repetition, the kernel floor for
+ * the same links: bench/floor/compare.c with `make-netns`, which also makes each container's
+ * namespace in its timed loop, as nsnet does here (no firewall, lease or record).
  * The host is a private namespace; the state directory a temporary one.
  *
  * Usage (inside the sandbox): node dist/bench/runtime.js [N...]   (default 1 50 200 500)
@@ -13,7 +15,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Host, Netns } from '../lib';
-import { median, requireSandbox, settle } from './support/floor';
+import { execJson } from './support/child';
+import { buildFloor, median, requireSandbox, settle } from './support/floor';
 import { describeWarmUp, warmUntilSteady } from './support/warm-up';
 
 interface Row {
@@ -24,6 +27,28 @@ interface Row {
   removeMs: number;
   removeManyMs: number;
   rssPer1000MB: number;
+  floorMs: number;
+}
+
+/** The floor's container namespaces: /run/netns/rtfloor<i>. */
+const FLOOR_NETNS_PREFIX = 'rtfloor';
+
+/**
+ * The C floor's setup per container at N, in a fresh namespace playing the host; its
+ * container namespaces are deleted afterwards, untimed (also those of a floor that failed
+ * half way: deleting a name that is not there is a no-op).
+ */
+export async function floorSetupMs(binary: string, n: number): Promise<number> {
+  const hostNs = await Netns.create(`nsbench-floor-${process.pid}`);
+  try {
+    const r = await execJson<{ setupMs: number }>(hostNs, `floor N=${n}`, binary, [
+      'setup', FLOOR_NETNS_PREFIX, 'cmpbr0', '10.88.0.1/16', '10.88.0.2', String(n), 'make-netns',
+    ]);
+    return r.setupMs / n;
+  } finally {
+    await hostNs.delete();
+    for (let i = 0; i < n; i++) await Netns.deleteByName(`${FLOOR_NETNS_PREFIX}${i}`);
+  }
 }
 
 async function world<T>(fn: (host: Host) => Promise<T>): Promise<T> {
@@ -70,7 +95,7 @@ async function warmUp(host: Host): Promise<void> {
 /** Repetitions per size. */
 const REPS = 3;
 
-export async function runtimeRow(host: Host, n: number): Promise<Row> {
+export async function runtimeRow(host: Host, n: number, floor: string): Promise<Row> {
   // Setup, then one-by-one removal.
   global.gc?.();
   const rss0 = process.memoryUsage().rss;
@@ -87,6 +112,8 @@ export async function runtimeRow(host: Host, n: number): Promise<Row> {
   await host.containers.removeMany(again.names);
   const removeManyMs = (performance.now() - t1) / n;
   await settle();
+  const floorMs = await floorSetupMs(floor, n);
+  await settle();
   return {
     n,
     setupMs: first.each.reduce((a, b) => a + b, 0) / n,
@@ -95,6 +122,7 @@ export async function runtimeRow(host: Host, n: number): Promise<Row> {
     removeMs,
     removeManyMs,
     rssPer1000MB: ((rss1 - rss0) / n) * 1000 / 2 ** 20,
+    floorMs,
   };
 }
 
@@ -104,16 +132,17 @@ export async function runtimeRow(host: Host, n: number): Promise<Row> {
  */
 export async function benchRuntime(sizes: readonly number[]): Promise<string> {
   const rows = [
-    '| N | setup ms/container | first 10% | last 10% | remove one by one ms/container | removeMany ms/container | RSS MB per 1,000 containers |',
-    '|---:|---:|---:|---:|---:|---:|---:|',
+    '| N | setup ms/container | first 10% | last 10% | C floor setup ms | setup ÷ floor | remove one by one ms/container | removeMany ms/container | RSS MB per 1,000 containers |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
+  const floor = buildFloor('compare');
   await world(async (host) => {
     await warmUp(host);
     await settle();
     for (const n of sizes) {
       // Medians of REPS rows, each figure on its own: one run moves by ±30% on a small VM.
       const runs: Row[] = [];
-      for (let rep = 0; rep < REPS; rep++) runs.push(await runtimeRow(host, n));
+      for (let rep = 0; rep < REPS; rep++) runs.push(await runtimeRow(host, n, floor));
       const mid = (pick: (row: Row) => number): number => median(runs.map(pick));
       const r: Row = {
         n,
@@ -123,9 +152,11 @@ export async function benchRuntime(sizes: readonly number[]): Promise<string> {
         removeMs: mid((x) => x.removeMs),
         removeManyMs: mid((x) => x.removeManyMs),
         rssPer1000MB: mid((x) => x.rssPer1000MB),
+        floorMs: mid((x) => x.floorMs),
       };
+      // The ratio of the medians, as bench/compare reports it.
       rows.push(
-        `| ${n} | ${r.setupMs.toFixed(2)} | ${r.firstTenthMs.toFixed(2)} | ${r.lastTenthMs.toFixed(2)} | ${r.removeMs.toFixed(2)} | ${r.removeManyMs.toFixed(2)} | ${n >= 50 ? r.rssPer1000MB.toFixed(1) : '–'} |`,
+        `| ${n} | ${r.setupMs.toFixed(2)} | ${r.firstTenthMs.toFixed(2)} | ${r.lastTenthMs.toFixed(2)} | ${r.floorMs.toFixed(2)} | ${(r.setupMs / r.floorMs).toFixed(2)} | ${r.removeMs.toFixed(2)} | ${r.removeManyMs.toFixed(2)} | ${n >= 50 ? r.rssPer1000MB.toFixed(1) : '–'} |`,
       );
       console.error(`runtime N=${n}: done (${REPS} repetitions)`);
     }

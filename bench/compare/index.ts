@@ -18,6 +18,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Netns } from '../../lib';
+import { execJson } from '../support/child';
 import { buildFloor, median, requireSandbox, settle } from '../support/floor';
 import { makeTool } from './tools';
 import { growthOf, TOOL_NAMES, type ToolName, type TrialResult } from './workload';
@@ -72,22 +73,10 @@ async function trialInChild(tool: ToolName, n: number, env: NodeJS.ProcessEnv): 
   const hostNs = await Netns.create(`cmph${process.pid}`);
   const etcDir = fs.mkdtempSync(path.join(process.env.NSNET_STATE_DIR ?? os.tmpdir(), 'cmp-etc-'));
   try {
-    const child = hostNs.exec(process.execPath, [path.join(__dirname, 'trial.js'), tool, String(n)], {
+    return await execJson<TrialResult>(hostNs, `trial ${tool} N=${n}`, process.execPath, [path.join(__dirname, 'trial.js'), tool, String(n)], {
       etcDir,
       env,
-      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let out = '';
-    let err = '';
-    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    const code = await new Promise<number | null>((resolve, reject) => {
-      child.once('error', reject);
-      child.once('exit', (c) => resolve(c));
-    });
-    const line = out.trim().split('\n').pop() ?? '';
-    if (code !== 0 || !line.startsWith('{')) throw new Error(`trial ${tool} N=${n} exited with ${code}: ${err.trim().slice(-2000)}`);
-    return JSON.parse(line) as TrialResult;
   } finally {
     await hostNs.delete();
     fs.rmSync(etcDir, { recursive: true, force: true });

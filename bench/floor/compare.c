@@ -2,13 +2,16 @@
 // routes of N bridge-mode containers, with raw rtnetlink from one single-threaded
 // process. No firewall: the published port and the masquerade are not part of the floor.
 //
-// Usage: compare setup NETNS_PREFIX BRIDGE GATEWAY/PREFIXLEN FIRST_ADDRESS N
+// Usage: compare setup NETNS_PREFIX BRIDGE GATEWAY/PREFIXLEN FIRST_ADDRESS N [make-netns]
 //        compare teardown
 //   e.g. compare setup cmpc cmpbr0 10.88.0.1/16 10.88.0.2 50; …verify…; compare teardown
 // The container namespaces NETNS_PREFIX0 … NETNS_PREFIX<N-1> must exist in /run/netns
-// (the harness makes them before timing, as a runtime would). Untimed, first: the bridge
-// BRIDGE with GATEWAY on it, up, and IPv4 forwarding on. Then, timed, per container i:
-//   open its namespace; a netlink socket inside it; one RTM_NEWLINK creating the veth
+// (bench/compare makes them before timing, as a runtime would), unless `make-netns` asks
+// for each to be made in the timed loop, as `ip netns add` makes one (bench/runtime, where
+// nsnet makes the containers' namespaces too); the caller deletes them afterwards.
+// Untimed, first: the bridge BRIDGE with GATEWAY on it, up, and IPv4 forwarding on. Then,
+// timed, per container i:
+//   open (or make) its namespace; a netlink socket inside it; one RTM_NEWLINK creating the veth
 //   pair, host end cmpf<i> enslaved to the bridge and up, the peer created inside the
 //   namespace as eth0; inside: lo up, eth0's index, eth0 without an IPv6 link-local
 //   address (addrgenmode none, as nsnet on an IPv4-only network), eth0 up, address
@@ -67,6 +70,33 @@ static void link_addrgen_none(int fd, int ifindex) {
   nl_call(fd, h, NULL);
 }
 
+// `ip netns add`: a new namespace bound to PATH (the name is the lock: O_EXCL), plus its fd
+// and a netlink socket opened while inside, then back to ours. /run/netns needs no
+// shared-mount step: the sandbox's is a private tmpfs, and iproute2 and nsnet do that step
+// once, not per namespace.
+static void netns_add(const char *path, int orig_ns, int *nsfd, int *nl) {
+  int f = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+  if (f < 0) die(path);
+  close(f);
+  if (unshare(CLONE_NEWNET) < 0) die("unshare(CLONE_NEWNET)");
+  if (mount("/proc/thread-self/ns/net", path, "none", MS_BIND, NULL) < 0) die("bind-mount netns");
+  *nsfd = open(path, O_RDONLY | O_CLOEXEC);
+  if (*nsfd < 0) die(path);
+  *nl = nl_open();
+  if (setns(orig_ns, CLONE_NEWNET) < 0) die("setns(original)");
+}
+
+// Opens the namespace at PATH and a netlink socket inside it. Single-threaded, so setns
+// moves the whole process; the socket stays bound to the namespace it was created in
+// after we return to ours.
+static void netns_enter(const char *path, int orig_ns, int *nsfd, int *nl) {
+  *nsfd = open(path, O_RDONLY | O_CLOEXEC);
+  if (*nsfd < 0) die(path);
+  if (setns(*nsfd, CLONE_NEWNET) < 0) die("setns(container)");
+  *nl = nl_open();
+  if (setns(orig_ns, CLONE_NEWNET) < 0) die("setns(original)");
+}
+
 // One RTM_NEWLINK: the pair, the host end enslaved, in the link group and up, the peer
 // created inside the namespace as eth0. (The peer cannot be brought up in the same
 // request: it is opened before the pair is linked, and the kernel answers ENOTCONN.)
@@ -109,8 +139,9 @@ int main(int argc, char **argv) {
     close(host_nl);
     return 0;
   }
-  if (argc != 7 || strcmp(argv[1], "setup") != 0)
-    fail("usage: compare setup NETNS_PREFIX BRIDGE GATEWAY/PREFIXLEN FIRST_ADDRESS N | compare teardown");
+  int make_netns = argc == 8 && strcmp(argv[7], "make-netns") == 0;
+  if ((argc != 7 && !make_netns) || strcmp(argv[1], "setup") != 0)
+    fail("usage: compare setup NETNS_PREFIX BRIDGE GATEWAY/PREFIXLEN FIRST_ADDRESS N [make-netns] | compare teardown");
   const char *prefix = argv[2], *bridge = argv[3];
   char gateway[INET_ADDRSTRLEN];
   const char *slash = strchr(argv[4], '/');
@@ -143,13 +174,9 @@ int main(int argc, char **argv) {
     struct in_addr a = {.s_addr = htonl(ntohl(first.s_addr) + (uint32_t)i)};
     inet_ntop(AF_INET, &a, addr, sizeof(addr));
 
-    int nsfd = open(path, O_RDONLY | O_CLOEXEC);
-    if (nsfd < 0) die(path);
-    // Single-threaded, so setns moves the whole process; the socket stays bound to the
-    // namespace it was created in after we return to ours.
-    if (setns(nsfd, CLONE_NEWNET) < 0) die("setns(container)");
-    int nl = nl_open();
-    if (setns(orig_ns, CLONE_NEWNET) < 0) die("setns(original)");
+    int nsfd, nl;
+    if (make_netns) netns_add(path, orig_ns, &nsfd, &nl);
+    else netns_enter(path, orig_ns, &nsfd, &nl);
 
     veth_add(host_nl, host, br, nsfd);
     link_up(nl, 1, NULL); // lo is ifindex 1 in every namespace

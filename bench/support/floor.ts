@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { lastJsonLine } from './child';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 
@@ -21,7 +22,9 @@ export function buildFloor(name: string): string {
 /** Runs a floor binary and parses the one JSON line it prints. */
 export function runFloor<T>(binary: string, args: readonly string[]): T {
   const out = execFileSync(binary, args, { encoding: 'utf8', maxBuffer: 1 << 20 });
-  return JSON.parse(out.trim().split('\n').pop()!) as T;
+  const result = lastJsonLine<T>(out);
+  if (result === undefined) throw new Error(`${path.basename(binary)} printed no JSON line: ${out.slice(-500)}`);
+  return result;
 }
 
 export function median(values: readonly number[]): number {
