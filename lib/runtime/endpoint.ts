@@ -150,11 +150,6 @@ export class Plug {
     const mac = request.mac ?? macFor(alloc);
     const v4 = alloc.ipv4?.address;
     const v6 = alloc.ipv6?.address;
-    // Every endpoint of an icc-off network registers its bridge port with the firewall;
-    // others only when they publish something. The firewall matches the port by name, so
-    // its batch need not wait for the container end's configuration.
-    const ports = request.ports ?? [];
-    const links = network.icc ? [] : request.links ?? [];
     // The container end's configuration goes to the kernel first: it runs while the
     // firewall change is planned here (the plan's thread keeps off this CPU: TxPlan).
     const configure = ctx.plugTemplates.configure(
@@ -170,6 +165,8 @@ export class Plug {
     // Every endpoint of an icc-off network registers its bridge port with the firewall;
     // others only when they publish something. The firewall matches the port by name, so
     // its batch need not wait for the container end's configuration.
+    const ports = request.ports ?? [];
+    const links = network.icc ? [] : request.links ?? [];
     const publication =
       ports.length || !network.icc
         ? await ctx.firewall.preparePublish(
