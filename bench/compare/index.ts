@@ -7,12 +7,13 @@
  * repetitions; the table shows medians and ratios to nsnet from the same run, and the raw
  * figures go to bench/results/latest.json.
  *
- * Usage (inside the sandbox): node dist/bench/compare [--quick] [--reps R] [--sizes 1,50]
+ * Usage (inside the sandbox): node dist/bench/compare [--quick] [--reps R] [--single-reps R] [--sizes 1,50]
  *   [--tools nsnet,cni] [--peer-max-n N|none] [--peer-reps-from N:R|all] [--settle-ms MS] [--json FILE]
  * `--peer-max-n N|none` caps N for netavark and CNI, and `--peer-reps-from N:R|all` runs
  * them only R repetitions from N up (one process per container takes minutes at N = 200
  * on a small machine; both limits are printed under the table). Defaults: N = 1, 50, 200,
- * 500, 3 repetitions, peers up to N = 200 with 1 repetition there; --quick: N = 1, 50.
+ * 500, 3 repetitions (9 at N = 1, `--single-reps`), peers up to N = 200 with 1 repetition
+ * there; --quick: N = 1, 50, 3 repetitions.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -34,6 +35,11 @@ export interface CompareOptions {
   peerMaxN?: number;
   /** From this N up, netavark and CNI run only `reps` repetitions (each takes minutes). */
   peerFewerReps?: { fromN: number; reps: number };
+  /**
+   * At least this many repetitions at N = 1: such a trial times one container, a single
+   * sample that the host's scheduling moves by 2x, and costs seconds, not minutes.
+   */
+  singleReps?: number;
   /** At most this long, wait before each trial for the machine to quiet down (0: don't). */
   settleMs?: number;
   /** Where the raw figures go; undefined: nowhere. */
@@ -60,7 +66,7 @@ export interface SummaryRow {
 export interface CompareReport {
   generated: string;
   machine: { kernel: string; cpus: number; cpuModel: string; node: string; loadAverage: number[] };
-  options: { sizes: number[]; reps: number; peerMaxN: number | null; peerFewerReps: { fromN: number; reps: number } | null };
+  options: { sizes: number[]; reps: number; singleReps: number | null; peerMaxN: number | null; peerFewerReps: { fromN: number; reps: number } | null };
   versions: Partial<Record<ToolName, string>>;
   descriptions: Partial<Record<ToolName, string>>;
   skipped: string[];
@@ -158,8 +164,9 @@ export async function benchCompare(options: CompareOptions): Promise<CompareRepo
   if (tools.includes('floor')) env.NSNET_BENCH_FLOOR = buildFloor('compare');
   const capped = (tool: ToolName, n: number): boolean => PEERS.includes(tool) && options.peerMaxN !== undefined && n > options.peerMaxN;
   const fewer = options.peerFewerReps;
+  const repsAt = (n: number): number => (n === 1 ? Math.max(options.reps, options.singleReps ?? 0) : options.reps);
   const runs = (tool: ToolName, n: number, rep: number): boolean =>
-    !capped(tool, n) && !(PEERS.includes(tool) && fewer && n >= fewer.fromN && rep >= fewer.reps);
+    rep < repsAt(n) && !capped(tool, n) && !(PEERS.includes(tool) && fewer && n >= fewer.fromN && rep >= fewer.reps);
   for (const name of tools.filter((t) => PEERS.includes(t))) {
     const over = options.sizes.filter((n) => capped(name, n));
     if (over.length) skipped.push(`${name} at N=${over.join(', ')} (capped at N=${options.peerMaxN}: one process per container makes it take minutes)`);
@@ -170,7 +177,8 @@ export async function benchCompare(options: CompareOptions): Promise<CompareRepo
   for (const s of skipped) log(`compare: skipping ${s}`);
   const trials: TrialResult[] = [];
   const loadAverage = os.loadavg();
-  for (let rep = 0; rep < options.reps; rep++) {
+  const mostReps = Math.max(...options.sizes.map(repsAt));
+  for (let rep = 0; rep < mostReps; rep++) {
     for (const n of options.sizes) {
       // Rotate the order each repetition so no tool always runs right after another.
       const order = tools.map((_, k) => tools[(k + rep) % tools.length]!).filter((t) => runs(t, n, rep));
@@ -181,7 +189,7 @@ export async function benchCompare(options: CompareOptions): Promise<CompareRepo
         const t = await trialInChild(tool, n, env);
         trials.push(t);
         const bad = t.afterSetup.failed.length + t.leftovers.length;
-        log(`compare rep ${rep + 1}/${options.reps} N=${n} ${tool}: setup ${(t.setupMs / n).toFixed(2)} ms/container, teardown ${(t.teardownMs / n).toFixed(2)}${bad ? `, ${bad} CHECK(S) FAILED` : ''}`);
+        log(`compare rep ${rep + 1}/${repsAt(n)} N=${n} ${tool}: setup ${(t.setupMs / n).toFixed(2)} ms/container, teardown ${(t.teardownMs / n).toFixed(2)}${bad ? `, ${bad} CHECK(S) FAILED` : ''}`);
       }
     }
   }
@@ -199,7 +207,7 @@ export async function benchCompare(options: CompareOptions): Promise<CompareRepo
   const report: CompareReport = {
     generated: new Date().toISOString(),
     machine: { kernel: os.release(), cpus: cpus.length, cpuModel: cpus[0]?.model ?? '?', node: process.version, loadAverage },
-    options: { sizes: options.sizes, reps: options.reps, peerMaxN: options.peerMaxN ?? null, peerFewerReps: options.peerFewerReps ?? null },
+    options: { sizes: options.sizes, reps: options.reps, singleReps: options.singleReps ?? null, peerMaxN: options.peerMaxN ?? null, peerFewerReps: options.peerFewerReps ?? null },
     versions,
     descriptions,
     skipped,
@@ -218,6 +226,7 @@ export function defaultCompareOptions(quick: boolean): CompareOptions {
   return {
     sizes: quick ? [1, 50] : [1, 50, 200, 500],
     reps: 3,
+    singleReps: quick ? undefined : 9,
     peerMaxN: quick ? undefined : 200,
     peerFewerReps: quick ? undefined : { fromN: 200, reps: 1 },
     jsonFile: path.join(ROOT, 'bench', 'results', 'latest.json'),
@@ -232,6 +241,8 @@ function parseArgs(argv: readonly string[]): CompareOptions {
   };
   const reps = value('--reps');
   if (reps) opts.reps = Number(reps);
+  const singleReps = value('--single-reps');
+  if (singleReps) opts.singleReps = Number(singleReps);
   const sizes = value('--sizes');
   if (sizes) opts.sizes = sizes.split(',').map(Number);
   const tools = value('--tools');
@@ -248,7 +259,7 @@ function parseArgs(argv: readonly string[]): CompareOptions {
   if (settleMs) opts.settleMs = Number(settleMs);
   const json = value('--json');
   if (json) opts.jsonFile = path.resolve(json);
-  if (!opts.sizes.every((n) => Number.isInteger(n) && n >= 1) || !(opts.reps >= 1)) throw new Error('bad --sizes or --reps');
+  if (!opts.sizes.every((n) => Number.isInteger(n) && n >= 1) || !(opts.reps >= 1) || !(opts.singleReps === undefined || opts.singleReps >= 1)) throw new Error('bad --sizes, --reps or --single-reps');
   for (const t of opts.tools ?? []) if (!TOOL_NAMES.includes(t)) throw new Error(`unknown tool ${t} (${TOOL_NAMES.join(', ')})`);
   return opts;
 }

@@ -36,4 +36,15 @@ describe('bench/compare smoke (integration, N = 2 per tool)', function () {
       expect(trial!.afterSetup.passed.filter((p) => p.includes('TCP client'))).to.have.length(2);
     });
   }
+
+  it('runs N = 1 singleReps times and other sizes reps times, summarising each size over its own trials', async () => {
+    const report = await benchCompare({ sizes: [1, 2], reps: 1, singleReps: 3, tools: ['floor'], settleMs: 0, log: () => undefined });
+    expect(report.trials.map((t) => t.n).sort()).to.deep.equal([1, 1, 1, 2]);
+    expect(report.summary.map((r) => [r.n, r.reps])).to.deep.equal([
+      [1, 3],
+      [2, 1],
+    ]);
+    expect(report.options.singleReps).to.equal(3);
+    expect(report.summary.every((r) => r.verified && r.nothingLeft)).to.equal(true);
+  });
 });
