@@ -3,7 +3,7 @@
  * (host 20000+i → 80): setup per container and its growth from the first 10% to the
  * last 10%, teardown one by one (`remove`), teardown all at once (`removeMany`: its host-side
  * veths are gone when it resolves), and the process's RSS growth per 1,000 containers;
- * each figure the median of three repetitions. Beside each repetition, the kernel floor for
+ * each figure the median of three repetitions (nine at N = 1). Beside each repetition, the kernel floor for
  * the same links: bench/floor/compare.c with `make-netns`, which also makes each container's
  * namespace in its timed loop, as nsnet does here (no firewall, lease or record).
  * The host is a private namespace; the state directory a temporary one.
@@ -92,8 +92,11 @@ async function warmUp(host: Host): Promise<void> {
   console.error(describeWarmUp('runtime', report, 100, 'containers'));
 }
 
-/** Repetitions per size. */
-const REPS = 3;
+/**
+ * Repetitions per size: at N = 1 a repetition times one container, a single sample the
+ * host's scheduling moves by 2x, and costs about a second, so it gets more.
+ */
+const repsAt = (n: number): number => (n === 1 ? 9 : 3);
 
 export async function runtimeRow(host: Host, n: number, floor: string): Promise<Row> {
   // Setup, then one-by-one removal.
@@ -140,9 +143,9 @@ export async function benchRuntime(sizes: readonly number[]): Promise<string> {
     await warmUp(host);
     await settle();
     for (const n of sizes) {
-      // Medians of REPS rows, each figure on its own: one run moves by ±30% on a small VM.
+      // Medians of the rows, each figure on its own: one run moves by ±30% on a small VM.
       const runs: Row[] = [];
-      for (let rep = 0; rep < REPS; rep++) runs.push(await runtimeRow(host, n, floor));
+      for (let rep = 0; rep < repsAt(n); rep++) runs.push(await runtimeRow(host, n, floor));
       const mid = (pick: (row: Row) => number): number => median(runs.map(pick));
       const r: Row = {
         n,
@@ -158,7 +161,7 @@ export async function benchRuntime(sizes: readonly number[]): Promise<string> {
       rows.push(
         `| ${n} | ${r.setupMs.toFixed(2)} | ${r.firstTenthMs.toFixed(2)} | ${r.lastTenthMs.toFixed(2)} | ${r.floorMs.toFixed(2)} | ${(r.setupMs / r.floorMs).toFixed(2)} | ${r.removeMs.toFixed(2)} | ${r.removeManyMs.toFixed(2)} | ${n >= 50 ? r.rssPer1000MB.toFixed(1) : '–'} |`,
       );
-      console.error(`runtime N=${n}: done (${REPS} repetitions)`);
+      console.error(`runtime N=${n}: done (${repsAt(n)} repetitions)`);
     }
   });
   return rows.join('\n');
