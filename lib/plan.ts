@@ -57,7 +57,7 @@ export interface OpenPlan {
 
 /**
  * Opens a plan; `apart`: the caller has JS work to do while it runs (a container's lease,
- * firewall and record; the plan's own later steps), so its thread keeps off the caller's CPU while no other plan runs:
+ * firewall and record), so its thread keeps off the caller's CPU while no other plan runs:
  * left alone, the kernel woke it on that CPU after idle spells and the two took turns
  * while another CPU idled.
  */

@@ -87,9 +87,7 @@ export class Netns implements AsyncDisposable {
     const full = vethSpecIntoPlanNs({ kind: 'veth', ...spec });
     // The namespace first: unshare and the bind mount are most of the kernel's work, and
     // the requests are encoded while the plan's thread does them (it waits for them).
-    // Apart: that encoding is 0.2-0.3 ms of JS after an idle spell, which the plan's thread,
-    // woken on this CPU, would otherwise wait out (bench/links: 1.5 -> 1.4 x the C floor).
-    const plan = openNetlinkPlan([], { create: { dir, name } }, { apart: true });
+    const plan = openNetlinkPlan([], { create: { dir, name } });
     let steps: PlanStep[];
     try {
       steps = [vethIntoPlanNs(`veth ${spec.name}`, full, master, host.planSocket), peerIndexStep(spec.peer.name)];
