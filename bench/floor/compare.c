@@ -70,22 +70,6 @@ static void link_addrgen_none(int fd, int ifindex) {
   nl_call(fd, h, NULL);
 }
 
-// `ip netns add`: a new namespace bound to PATH (the name is the lock: O_EXCL), plus its fd
-// and a netlink socket opened while inside, then back to ours. /run/netns needs no
-// shared-mount step: the sandbox's is a private tmpfs, and iproute2 and nsnet do that step
-// once, not per namespace.
-static void netns_add(const char *path, int orig_ns, int *nsfd, int *nl) {
-  int f = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
-  if (f < 0) die(path);
-  close(f);
-  if (unshare(CLONE_NEWNET) < 0) die("unshare(CLONE_NEWNET)");
-  if (mount("/proc/thread-self/ns/net", path, "none", MS_BIND, NULL) < 0) die("bind-mount netns");
-  *nsfd = open(path, O_RDONLY | O_CLOEXEC);
-  if (*nsfd < 0) die(path);
-  *nl = nl_open();
-  if (setns(orig_ns, CLONE_NEWNET) < 0) die("setns(original)");
-}
-
 // Opens the namespace at PATH and a netlink socket inside it. Single-threaded, so setns
 // moves the whole process; the socket stays bound to the namespace it was created in
 // after we return to ours.

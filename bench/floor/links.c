@@ -27,17 +27,8 @@ typedef struct {
 // mount", which the sandbox's private tmpfs makes moot), plus the in-namespace socket and
 // loopback up that nsnet also does for every namespace.
 static void ns_add(obj_t *o, const char *path, int orig_ns) {
-  int f = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
-  if (f < 0) die(path);
-  close(f);
-  // Single-threaded, so unsharing this thread moves the whole process (as ip does).
-  if (unshare(CLONE_NEWNET) < 0) die("unshare(CLONE_NEWNET)");
-  if (mount("/proc/thread-self/ns/net", path, "none", MS_BIND, NULL) < 0) die("bind-mount netns");
-  o->nsfd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-  if (o->nsfd < 0) die("open netns fd");
-  o->nl = nl_open(); // a netlink socket belongs to the netns it was created in
+  netns_add(path, orig_ns, &o->nsfd, &o->nl);
   link_up(o->nl, 1, NULL); // lo is always ifindex 1 in a fresh namespace
-  if (setns(orig_ns, CLONE_NEWNET) < 0) die("setns(original)");
 }
 
 // Step 2: one RTM_NEWLINK on the host socket creates the pair, the peer directly inside the

@@ -1,5 +1,6 @@
 // Shared by the kernel-floor programs (links.c, compare.c): building rtnetlink requests
-// in one reusable buffer, one-request-one-ack transport, the sandbox guard and a clock.
+// in one reusable buffer, one-request-one-ack transport, the sandbox guard, a clock and
+// `ip netns add`.
 // Header-only (static functions) so each floor program stays one `cc` invocation.
 //
 // Each program defines FLOOR_PROG (its name, for messages) before including this file.
@@ -286,6 +287,25 @@ static double now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+// ---- namespaces ----------------------------------------------------------------------------
+
+// `ip netns add`: a new namespace bound to PATH (the name is the lock: O_EXCL), plus its
+// fd and a netlink socket opened while inside (it stays bound to that namespace), then back
+// to ORIG_NS. Single-threaded, so unsharing this thread moves the whole process, as ip
+// does. /run/netns needs no shared-mount step: the sandbox's is a private tmpfs, and
+// iproute2 and nsnet do that step once, not per namespace.
+static void netns_add(const char *path, int orig_ns, int *nsfd, int *nl) {
+  int f = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+  if (f < 0) die(path);
+  close(f);
+  if (unshare(CLONE_NEWNET) < 0) die("unshare(CLONE_NEWNET)");
+  if (mount("/proc/thread-self/ns/net", path, "none", MS_BIND, NULL) < 0) die("bind-mount netns");
+  *nsfd = open(path, O_RDONLY | O_CLOEXEC);
+  if (*nsfd < 0) die(path);
+  *nl = nl_open();
+  if (setns(orig_ns, CLONE_NEWNET) < 0) die("setns(original)");
 }
 
 #endif
