@@ -72,7 +72,7 @@ NetlinkReply TransactOn(NetlinkState& state, std::vector<uint8_t>& request, cons
   uint32_t seq = state.nextSeq;
   state.nextSeq += static_cast<uint32_t>(offsets.size());
   if (seqOut) *seqOut = seq;
-  return Transact(state.fd.Get(), state.portId, seq, request, offsets);
+  return Transact(state.fd.Get(), state.portId, seq, request, offsets, state.protocol == NETLINK_ROUTE);
 }
 
 namespace {

@@ -84,20 +84,30 @@ bool SplitMessages(const uint8_t* buf, size_t len, std::vector<size_t>& offsets,
 }
 
 NetlinkReply Transact(int fd, uint32_t portId, uint32_t seqBase, std::vector<uint8_t>& request,
-                      const std::vector<size_t>& offsets) {
+                      const std::vector<size_t>& offsets, bool ackLastOnly) {
   const size_t count = offsets.size();
   std::vector<Wait> wait(count, Wait::kNothing);
+  // NLM_F_DUMP must match both bits: NLM_F_ROOT and NLM_F_MATCH share their values with
+  // NLM_F_REPLACE and NLM_F_EXCL, which NEW requests carry and which get no reply unless
+  // NLM_F_ACK is set.
+  auto isDump = [](const nlmsghdr& h) { return (h.nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP; };
+  const bool lastAcked = count > 0 && [&] {
+    nlmsghdr last = ReadHeader(request.data() + offsets[count - 1]);
+    return (last.nlmsg_flags & NLM_F_ACK) && !isDump(last);
+  }();
   for (size_t i = 0; i < count; ++i) {
     uint8_t* p = request.data() + offsets[i];
     nlmsghdr h = ReadHeader(p);
     h.nlmsg_seq = seqBase + static_cast<uint32_t>(i);
     h.nlmsg_pid = 0;  // the kernel fills in our port id
+    // netlink_rcv_skb runs the messages of one send in order and answers a failure whether
+    // or not it asked for an ACK, all before sendmsg returns. So once the last message is
+    // acked, every earlier outcome is already queued in front of that ACK: earlier ACKs say
+    // nothing more, and each would cost the kernel an skb and us a recvmsg.
+    if (ackLastOnly && lastAcked && i + 1 < count && !isDump(h)) h.nlmsg_flags &= ~NLM_F_ACK;
     memcpy(p, &h, sizeof h);
     // NLM_F_ACK asks for an NLMSG_ERROR (error 0 = ACK); a dump ends with NLMSG_DONE.
-    // NLM_F_DUMP must match both bits: NLM_F_ROOT and NLM_F_MATCH share their values with
-    // NLM_F_REPLACE and NLM_F_EXCL, which NEW requests carry and which get no reply
-    // unless NLM_F_ACK is set.
-    if ((h.nlmsg_flags & NLM_F_ACK) || (h.nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP) wait[i] = Wait::kPending;
+    if ((h.nlmsg_flags & NLM_F_ACK) || isDump(h)) wait[i] = Wait::kPending;
   }
 
   SendAll(fd, request);
@@ -117,6 +127,9 @@ NetlinkReply Transact(int fd, uint32_t portId, uint32_t seqBase, std::vector<uin
     // (a) drains replies to messages that wanted none (a failed message always gets an
     // NLMSG_ERROR), so they don't bleed into the next request, and (b) ends the wait for
     // ACKs after a failure: an aborted nfnetlink batch never acks the messages after it.
+    // The last message's reply arrived with nothing pending: replies come in the order of
+    // the messages (see above), so nothing else can be queued for this request.
+    if (!pending && lastAcked && wait[count - 1] == Wait::kDone) break;
     int flags = (pending && pendingBeforeError) ? 0 : MSG_DONTWAIT;
 
     sockaddr_nl from{};
