@@ -40,21 +40,26 @@ static void MakeDirs(const std::string& dir) {
   }
 }
 
-// Makes `dir` a shared mount point, as iproute2 does for /run/netns. Shared propagation
-// means a namespace bind mount made (or unmounted) here shows up in every mount namespace
-// that has a copy of `dir`, so `ip netns del` in one of them really frees the namespace.
+// Creates `dir` and makes it a shared mount point, as iproute2 does for /run/netns. Shared
+// propagation means a namespace bind mount made (or unmounted) here shows up in every mount
+// namespace that has a copy of `dir`, so `ip netns del` in one of them really frees the
+// namespace.
 //
-// Once per directory per process: with MS_REC the kernel walks every mount below `dir`
-// (one per named namespace), so redoing it for each create made a create's cost grow with
-// the number of namespaces. A namespace mounted later under a shared mount joins its peer
-// group anyway; only someone making `dir` private behind our back defeats the cache, and
-// then the bind mounts still work, they just stop propagating (as with an older iproute2).
-static void MakeSharedMount(const std::string& dir) {
+// Once per directory per process (`forget` drops it from the cache, for a directory removed
+// behind our back): with MS_REC the kernel walks every mount below `dir` (one per named
+// namespace), so redoing it for each create made a create's cost grow with the number of
+// namespaces, and the mkdir of each path component is a failed syscall per create. A
+// namespace mounted later under a shared mount joins its peer group anyway; only someone
+// making `dir` private behind our back defeats the cache, and then the bind mounts still
+// work, they just stop propagating (as with an older iproute2).
+static void PrepareNetnsDir(const std::string& dir, bool forget = false) {
   // Two concurrent creates must not both bind-mount `dir` onto itself (stacked mounts).
   static std::mutex mutex;
   static std::set<std::string> done;
   std::lock_guard<std::mutex> lock(mutex);
+  if (forget) done.erase(dir);
   if (done.count(dir)) return;
+  MakeDirs(dir);
   bool boundOntoItself = false;
   while (mount("", dir.c_str(), "none", MS_SHARED | MS_REC, nullptr) != 0) {
     // EINVAL: `dir` is not a mount point yet. Make it one by binding it onto itself,
@@ -67,12 +72,16 @@ static void MakeSharedMount(const std::string& dir) {
 }
 
 CreatedNetns CreateNamedNetns(const std::string& dir, const std::string& name, int protocol, SwitchOn where) {
-  MakeDirs(dir);
-  MakeSharedMount(dir);
+  PrepareNetnsDir(dir);
   const std::string file = dir + "/" + name;
   // O_EXCL makes the name the lock: of two creators, exactly one gets the file.
   {
-    UniqueFd placeholder(open(file.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0));
+    auto makePlaceholder = [&] { return UniqueFd(open(file.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0)); };
+    UniqueFd placeholder = makePlaceholder();
+    if (!placeholder.Valid() && errno == ENOENT) {
+      PrepareNetnsDir(dir, true);  // the directory went away since we made it
+      placeholder = makePlaceholder();
+    }
     if (!placeholder.Valid()) ThrowErrno("open", file);
   }
   try {

@@ -1,8 +1,8 @@
 /**
  * What the kernel boundary costs in system calls, counted by strace on a child process:
  * a batch of rtnetlink requests is one sendmsg and one recvmsg (only the last message asks
- * for an ACK; a failure comes back whether asked for or not). Counts, not timings: they
- * are exact.
+ * for an ACK; a failure comes back whether asked for or not), and a namespace created
+ * after the first one in a process makes no mkdir. Counts, not timings: they are exact.
  * The outcome is checked with `ip -j`, so fewer calls cannot mean less work done.
  */
 import { execFileSync } from 'node:child_process';
@@ -80,7 +80,7 @@ describe('system calls per operation (integration, strace)', function () {
   });
 
   for (const failing of [false, true]) {
-    it(`a batch of rtnetlink requests is one sendmsg and one recvmsg${failing ? ', also with a failure in the middle' : ''}`, () => {
+    it(`a batch of rtnetlink requests is one sendmsg and one recvmsg${failing ? ', also with a failure in the middle' : ''}; a second namespace needs no mkdir`, () => {
       const [first, second] = [uniqueName('sc'), uniqueName('sc')];
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsnet-strace-'));
       const traceFile = path.join(dir, 'trace');
@@ -92,6 +92,7 @@ describe('system calls per operation (integration, strace)', function () {
         const batch = phases.get('batch');
         expect(count(batch, 'sendmsg'), 'sendmsg during the batch').to.equal(1);
         expect(count(batch, 'recvmsg'), 'recvmsg during the batch').to.equal(failing ? 2 : 1);
+        expect(count(phases.get('create'), 'mkdir'), 'mkdir during the second create').to.equal(0);
 
         // What the kernel did, seen by iproute2: every message ran, the failing one included.
         if (failing) expect(result.error).to.deep.equal({ code: 'EEXIST', op: 'addrAdd' });
