@@ -4,6 +4,8 @@
 import { expect } from 'chai';
 import { once } from 'node:events';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { AlreadyExistsError, Netns, NotFoundError, RtnlBatch, RtnlHandle, ValidationError } from '../../lib';
 import { ipJson, requireSandbox, run, uniqueName } from '../support/sandbox';
 
@@ -156,6 +158,32 @@ describe('Netns (integration)', function () {
     expect(run('ip', 'netns', 'exec', ns.name!, 'cat', '/proc/sys/net/ipv4/ip_forward').trim()).to.equal(want);
     expect(fs.readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim()).to.equal(outside);
     await ns.delete();
+  });
+
+  it('makes its directory again when it was removed after a namespace was created there', async () => {
+    const dir = fs.mkdtempSync(path.join(process.env.NSNET_STATE_DIR ?? os.tmpdir(), 'netns-dir-'));
+    const netnsDir = `${dir}/netns`;
+    try {
+      const first = await Netns.create(uniqueName('dir'), { dir: netnsDir });
+      await first.delete();
+      // The process made netnsDir a shared mount point once; take the directory away.
+      run('umount', netnsDir);
+      fs.rmdirSync(netnsDir);
+      const second = await Netns.create(uniqueName('dir'), { dir: netnsDir });
+      expect(fs.readdirSync(netnsDir)).to.deep.equal([second.name]);
+      // A namespace of its own behind the file: only lo, as nsenter (not nsnet) sees it.
+      const links = JSON.parse(run('nsenter', `--net=${second.file}`, 'ip', '-j', 'link')) as Array<{ ifname: string }>;
+      expect(links.map((l) => l.ifname)).to.deep.equal(['lo']);
+      await second.delete();
+      expect(fs.readdirSync(netnsDir)).to.deep.equal([]);
+    } finally {
+      try {
+        run('umount', '-R', netnsDir);
+      } catch {
+        // not mounted: the test failed before the second create
+      }
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('rejects bad names and paths before any syscall', async () => {
