@@ -91,7 +91,9 @@ NetlinkReply Transact(int fd, uint32_t portId, uint32_t seqBase, std::vector<uin
   // NLM_F_REPLACE and NLM_F_EXCL, which NEW requests carry and which get no reply unless
   // NLM_F_ACK is set.
   auto isDump = [](const nlmsghdr& h) { return (h.nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP; };
-  const bool lastAcked = count > 0 && [&] {
+  // Only where the kernel answers in message order (not an nfnetlink batch, whose errors
+  // are delivered when the whole batch is done).
+  const bool lastAcked = ackLastOnly && count > 0 && [&] {
     nlmsghdr last = ReadHeader(request.data() + offsets[count - 1]);
     return (last.nlmsg_flags & NLM_F_ACK) && !isDump(last);
   }();
@@ -104,7 +106,7 @@ NetlinkReply Transact(int fd, uint32_t portId, uint32_t seqBase, std::vector<uin
     // or not it asked for an ACK, all before sendmsg returns. So once the last message is
     // acked, every earlier outcome is already queued in front of that ACK: earlier ACKs say
     // nothing more, and each would cost the kernel an skb and us a recvmsg.
-    if (ackLastOnly && lastAcked && i + 1 < count && !isDump(h)) h.nlmsg_flags &= ~NLM_F_ACK;
+    if (lastAcked && i + 1 < count && !isDump(h)) h.nlmsg_flags &= ~NLM_F_ACK;
     memcpy(p, &h, sizeof h);
     // NLM_F_ACK asks for an NLMSG_ERROR (error 0 = ACK); a dump ends with NLMSG_DONE.
     if ((h.nlmsg_flags & NLM_F_ACK) || isDump(h)) wait[i] = Wait::kPending;
