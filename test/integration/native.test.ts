@@ -612,8 +612,23 @@ describe('native addon (integration)', function () {
       const ours = allowedOf(String(process.pid));
       // Threads allowed fewer CPUs than the JS thread (only an apart plan's narrows its own).
       const narrowed = (): number[][] =>
-        fs.readdirSync('/proc/self/task').map(allowedOf).filter((cpus) => cpus.length < ours.length);
+        fs
+          .readdirSync('/proc/self/task')
+          .map((task) => {
+            try {
+              return allowedOf(task);
+            } catch {
+              return ours; // exited between the listing and the read
+            }
+          })
+          .filter((cpus) => cpus.length < ours.length);
+      // A plan's thread exits just after it reports: wait (bounded) until the last one is gone.
+      const settled = async (): Promise<number[][]> => {
+        for (let i = 0; i < 200 && narrowed().length > 0; i++) await new Promise((r) => setTimeout(r, 5));
+        return narrowed();
+      };
       const during = async (apart: boolean | undefined): Promise<number[][]> => {
+        expect(await settled(), 'no narrowed thread before the plan').to.deep.equal([]);
         const open = native().netlinkPlanOpen([{ messages: getLinkByName('lo') }], { enter: ns }, apart === undefined ? undefined : { apart });
         const seen = narrowed(); // its thread now waits for the last push
         native().netlinkPlanPush(open.queue, [], true);
@@ -639,7 +654,7 @@ describe('native addon (integration)', function () {
       for (const open of [first, second]) native().netlinkPlanPush(open.queue, [], true);
       await Promise.all([first.done, second.done]);
       expect(() => native().netlinkPlanOpen([], { enter: ns }, { apart: 'yes' } as unknown as { apart: boolean })).to.throw(/apart must be a boolean/);
-      expect(narrowed()).to.deep.equal([]);
+      expect(await settled()).to.deep.equal([]);
     });
 
     it('refuses bad arguments before any syscall', async () => {
