@@ -16,7 +16,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Host, Netns } from '../lib';
 import { execJson } from './support/child';
-import { buildFloor, median, requireSandbox, settle } from './support/floor';
+import { buildFloor, median, requireSandbox, settle, SINGLE_CONTAINER_REPS } from './support/floor';
 import { describeWarmUp, warmUntilSteady } from './support/warm-up';
 
 interface Row {
@@ -92,11 +92,8 @@ async function warmUp(host: Host): Promise<void> {
   console.error(describeWarmUp('runtime', report, 100, 'containers'));
 }
 
-/**
- * Repetitions per size: at N = 1 a repetition times one container, a single sample the
- * host's scheduling moves by 2x, and costs about a second, so it gets more.
- */
-const repsAt = (n: number): number => (n === 1 ? 9 : 3);
+/** Repetitions per size. */
+const repsAt = (n: number): number => (n === 1 ? SINGLE_CONTAINER_REPS : 3);
 
 export async function runtimeRow(host: Host, n: number, floor: string): Promise<Row> {
   // Setup, then one-by-one removal.

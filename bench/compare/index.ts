@@ -20,7 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Netns } from '../../lib';
 import { execJson } from '../support/child';
-import { buildFloor, median, requireSandbox, settle } from '../support/floor';
+import { buildFloor, median, requireSandbox, settle, SINGLE_CONTAINER_REPS } from '../support/floor';
 import { makeTool } from './tools';
 import { growthOf, TOOL_NAMES, type ToolName, type TrialResult } from './workload';
 
@@ -35,10 +35,7 @@ export interface CompareOptions {
   peerMaxN?: number;
   /** From this N up, netavark and CNI run only `reps` repetitions (each takes minutes). */
   peerFewerReps?: { fromN: number; reps: number };
-  /**
-   * At least this many repetitions at N = 1: such a trial times one container, a single
-   * sample that the host's scheduling moves by 2x, and costs seconds, not minutes.
-   */
+  /** At least this many repetitions at N = 1 (see SINGLE_CONTAINER_REPS). */
   singleReps?: number;
   /** At most this long, wait before each trial for the machine to quiet down (0: don't). */
   settleMs?: number;
@@ -226,7 +223,7 @@ export function defaultCompareOptions(quick: boolean): CompareOptions {
   return {
     sizes: quick ? [1, 50] : [1, 50, 200, 500],
     reps: 3,
-    singleReps: quick ? undefined : 9,
+    singleReps: quick ? undefined : SINGLE_CONTAINER_REPS,
     peerMaxN: quick ? undefined : 200,
     peerFewerReps: quick ? undefined : { fromN: 200, reps: 1 },
     jsonFile: path.join(ROOT, 'bench', 'results', 'latest.json'),

@@ -27,6 +27,13 @@ export function runFloor<T>(binary: string, args: readonly string[]): T {
   return result;
 }
 
+/**
+ * Repetitions at N = 1 (bench/runtime, bench/compare's default): such a repetition times
+ * one container, a single sample that the host's scheduling moves by 2x, and costs about a
+ * second, so it gets more than the larger sizes.
+ */
+export const SINGLE_CONTAINER_REPS = 9;
+
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
