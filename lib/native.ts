@@ -135,10 +135,11 @@ export interface NativeAddon {
    * last push, so every open plan must be ended (a queue collected unended ends it).
    * With `apart`, the plan's thread keeps off the CPU the caller runs on (when it is the
    * only plan thread running and the process may use another CPU): for a caller with work
-   * of its own to do while the plan runs.
+   * of its own to do while the plan runs. With `replies: false`, `done` resolves with no
+   * replies (an empty array), for a caller that does not read them.
    * Throws a TypeError for bad arguments.
    */
-  netlinkPlanOpen(steps: NativePlanStep[], ns?: NativePlanNs, options?: { apart?: boolean }): OpenNativePlan;
+  netlinkPlanOpen(steps: NativePlanStep[], ns?: NativePlanNs, options?: { apart?: boolean; replies?: boolean }): OpenNativePlan;
   /**
    * Adds steps to an open plan (numbered after those before, for patches) and, with
    * `last`, ends it. Returns false if the plan already stopped at a failure (the steps

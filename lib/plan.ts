@@ -59,9 +59,10 @@ export interface OpenPlan {
  * Opens a plan; `apart`: the caller has JS work to do while it runs (a container's lease,
  * firewall and record), so its thread keeps off the caller's CPU while no other plan runs:
  * left alone, the kernel woke it on that CPU after idle spells and the two took turns
- * while another CPU idled.
+ * while another CPU idled. `replies: false`: the outcome carries no replies (the caller
+ * does not read them, and copying them costs the JS thread on every plan).
  */
-export function openNetlinkPlan(steps: readonly PlanStep[], ns?: NativePlanNs, options: { apart?: boolean } = {}): OpenPlan {
+export function openNetlinkPlan(steps: readonly PlanStep[], ns?: NativePlanNs, options: { apart?: boolean; replies?: boolean } = {}): OpenPlan {
   const all = [...steps];
   const open = native().netlinkPlanOpen(steps.map(toNative), ns, options);
   return {

@@ -71,6 +71,7 @@ struct OpenQueue {
 struct PlanOutcome {
   UniqueFd ns;  // a namespace the plan created
   std::vector<std::vector<uint8_t>> replies;
+  bool returnReplies = true;  // JS wants them (copying them into Buffers is not free)
   std::optional<Failure> failure;
   int failedStep = -1;  // -1: the namespace could not be made or entered
 };
@@ -257,8 +258,11 @@ Napi::Value SettleOutcome(Napi::Env env, PlanOutcome& out) {
     throw error;
   }
   Napi::Object result = Napi::Object::New(env);
-  Napi::Array replies = Napi::Array::New(env, out.replies.size());
-  for (size_t i = 0; i < out.replies.size(); ++i) {
+  // Three Buffer copies took 15-20 us of the JS thread right after it woke for the plan's
+  // report (caches cold after the wait), on the path of every container it starts.
+  const size_t returned = out.returnReplies ? out.replies.size() : 0;
+  Napi::Array replies = Napi::Array::New(env, returned);
+  for (size_t i = 0; i < returned; ++i) {
     replies.Set(static_cast<uint32_t>(i), Napi::Buffer<uint8_t>::Copy(env, out.replies[i].data(), out.replies[i].size()));
   }
   result.Set("replies", replies);
@@ -269,8 +273,12 @@ Napi::Value SettleOutcome(Napi::Env env, PlanOutcome& out) {
 // A plan that makes or enters a namespace runs on a thread of its own (ThreadWorker), which
 // switches and then runs every step itself; one that stays in the caller's namespaces runs
 // on a pool thread, which must never switch.
-Napi::Promise StartPlan(Napi::Env env, std::shared_ptr<NsSource> source, std::shared_ptr<PlanQueue> queue, bool apart = false) {
-  auto run = [source, queue] { return RunPlan(*source, *queue); };
+Napi::Promise StartPlan(Napi::Env env, std::shared_ptr<NsSource> source, std::shared_ptr<PlanQueue> queue, bool apart = false, bool replies = true) {
+  auto run = [source, queue, replies] {
+    PlanOutcome out = RunPlan(*source, *queue);
+    out.returnReplies = replies;
+    return out;
+  };
   if (source->Switches()) return ThreadWorker<PlanOutcome>::Start(env, run, SettleOutcome, apart);
   return PromiseWorker<PlanOutcome>::Start(env, run, SettleOutcome);
 }
@@ -292,22 +300,29 @@ Napi::Value NetlinkPlan(const Napi::CallbackInfo& info) {
 // the plan (also with no steps). The queue is an External rather than a push function per
 // plan: creating a function and a finalizer cost the JS thread ~25 µs per container.
 // Options: `apart` — JS has work of its own to do while the plan runs, so the plan's thread
-// keeps off JS's CPU (ThreadJob::apart; only for a plan that makes or enters a namespace).
+// keeps off JS's CPU (ThreadJob::apart; only for a plan that makes or enters a namespace);
+// `replies: false` — JS does not read the replies, which then settle as an empty array.
 Napi::Value NetlinkPlanOpen(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto source = ParseNs(env, info[1]);
   bool apart = false;
+  bool replies = true;
   if (!info[2].IsUndefined()) {
     if (!info[2].IsObject()) throw InvalidArg(env, "options must be an object");
-    Napi::Value a = info[2].As<Napi::Object>().Get("apart");
-    if (!a.IsUndefined() && !a.IsBoolean()) throw InvalidArg(env, "options.apart must be a boolean");
-    apart = a.IsBoolean() && a.As<Napi::Boolean>().Value();
+    auto flag = [&](const char* name, bool& value) {
+      Napi::Value v = info[2].As<Napi::Object>().Get(name);
+      if (v.IsUndefined()) return;
+      if (!v.IsBoolean()) throw InvalidArg(env, std::string("options.") + name + " must be a boolean");
+      value = v.As<Napi::Boolean>().Value();
+    };
+    flag("apart", apart);
+    flag("replies", replies);
   }
   bool hasNs = source->Switches();
   auto queue = std::make_shared<PlanQueue>();
   queue->steps = ParseSteps(env, info[0], 0, hasNs);
   Napi::Object handle = Napi::Object::New(env);
-  handle.Set("done", StartPlan(env, source, queue, apart));
+  handle.Set("done", StartPlan(env, source, queue, apart, replies));
   // A queue dropped without its last push must not keep the plan's thread waiting forever.
   handle.Set("queue", Napi::External<OpenQueue>::New(env, new OpenQueue{queue, hasNs}, [](Napi::Env, OpenQueue* open) {
     std::shared_ptr<PlanQueue> q = std::move(open->queue);

@@ -87,7 +87,7 @@ export class Netns implements AsyncDisposable {
     const full = vethSpecIntoPlanNs({ kind: 'veth', ...spec });
     // The namespace first: unshare and the bind mount are most of the kernel's work, and
     // the requests are encoded while the plan's thread does them (it waits for them).
-    const plan = openNetlinkPlan([], { create: { dir, name } });
+    const plan = openNetlinkPlan([], { create: { dir, name } }, { replies: false });
     let steps: PlanStep[];
     try {
       steps = [vethIntoPlanNs(`veth ${spec.name}`, full, master, host.planSocket), peerIndexStep(spec.peer.name)];

@@ -51,7 +51,7 @@ export class TxPlan {
     if (allowed > 0) {
       // Apart: JS leases, plans the firewall and writes the record while the plan runs.
       const where = this.create ? { create: { dir: this.create.dir, name: this.create.name } } : { enter: (ns as { enter: Netns }).enter.fd };
-      this.open = openNetlinkPlan(sendable, where, { apart: true });
+      this.open = openNetlinkPlan(sendable, where, { apart: true, replies: false });
       if (fault !== undefined) this.end();
     }
   }
@@ -77,7 +77,7 @@ export class TxPlan {
   }
 
   /** Ends the plan and waits for it; registers the undo of every step that ran; throws its failure or the injected fault. */
-  async finish(): Promise<{ replies: Buffer[]; ns?: NsFd }> {
+  async finish(): Promise<{ ns?: NsFd }> {
     this.end();
     const { tx, steps, create, ns } = this;
     let outcome: PlanOutcome | undefined;
@@ -110,11 +110,11 @@ export class TxPlan {
       if (outcome?.ok) outcome.ns?.close(); // the namespace step's undo deletes it by name
       throw this.fault;
     }
-    return outcome.ns ? { replies: outcome.replies, ns: outcome.ns } : { replies: outcome.replies };
+    return outcome.ns ? { ns: outcome.ns } : {};
   }
 }
 
-/** Runs `steps` in `ns` as steps of `tx`; resolves with each step's reply and the fd of a namespace it made. */
-export function applyPlan(tx: Transaction, steps: readonly TxPlanStep[], ns: PlanNamespace): Promise<{ replies: Buffer[]; ns?: NsFd }> {
+/** Runs `steps` in `ns` as steps of `tx`; resolves with the fd of a namespace it made. */
+export function applyPlan(tx: Transaction, steps: readonly TxPlanStep[], ns: PlanNamespace): Promise<{ ns?: NsFd }> {
   return new TxPlan(tx, ns, steps).finish();
 }

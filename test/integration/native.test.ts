@@ -599,6 +599,20 @@ describe('native addon (integration)', function () {
       expect((await done).replies).to.have.length(1);
     });
 
+    it('netlinkPlanOpen with replies: false runs every step and settles without replies', async () => {
+      const { name, ns } = await makeNetns('planquiet');
+      const quiet = native().netlinkPlanOpen([{ messages: setUp(1) }], { enter: ns }, { replies: false });
+      expect(native().netlinkPlanPush(quiet.queue, [{ messages: getLinkByName('lo') }], true)).to.equal(true);
+      const done = await quiet.done;
+      expect(done.replies).to.deep.equal([]);
+      expect(ipLink(name, 'lo').flags).to.include('UP');
+      // The default, and replies: true, keep them.
+      const loud = native().netlinkPlanOpen([{ messages: getLinkByName('lo') }], { enter: ns }, { replies: true });
+      native().netlinkPlanPush(loud.queue, [], true);
+      expect((await loud.done).replies).to.have.length(1);
+      expect(() => native().netlinkPlanOpen([], { enter: ns }, { replies: 1 as unknown as boolean })).to.throw(TypeError, /options.replies must be a boolean/);
+    });
+
     it('netlinkPlanOpen with apart: a lone plan’s thread may run on every allowed CPU but the caller’s', async () => {
       const { ns } = await makeNetns('planapart');
       /** A task's Cpus_allowed_list from /proc, as CPU numbers ("0-2,4" → [0, 1, 2, 4]). */
