@@ -15,6 +15,7 @@
           'sources': [
             'native/addon.cc',
             'native/errors.cc',
+            'native/fd_table.cc',
             'native/file_lock.cc',
             'native/inet_socket.cc',
             'native/netlink_plan.cc',

@@ -7,6 +7,7 @@
 
 #include "addon.h"
 #include "errors.h"
+#include "fd_table.h"
 
 namespace nsnet {
 
@@ -34,6 +35,7 @@ NsFd::NsFd(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NsFd>(info) {
 }
 
 Napi::Object NsFd::New(Napi::Env env, UniqueFd fd) {
+  KeepFdTableAhead(fd.Get());
   return GetAddonData(env).nsFd.New({Napi::External<UniqueFd>::New(env, &fd)});
 }
 

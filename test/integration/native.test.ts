@@ -262,6 +262,30 @@ describe('native addon (integration)', function () {
       }
     });
 
+    it('grows the fd table ahead of the namespace fds it hands out (no open waits out the resize)', async () => {
+      // FDSize: the slots of this process's fd table. The kernel doubles it only when an
+      // open needs a slot past it; these opens stop short of that, so only the addon's
+      // grow-ahead (at three quarters) can double it.
+      const slots = (): number => Number(/^FDSize:\s*(\d+)/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))![1]);
+      const { file } = await makeNetns('fdtable');
+      const before = slots();
+      const held: NsFd[] = [];
+      try {
+        while (slots() === before) {
+          const ns = native().nsOpen(file);
+          held.push(ns);
+          // Room for the few fds reading FDSize and timers take: the kernel must not need to grow it.
+          if (ns.fd >= before - 8) break;
+          if (ns.fd >= (before / 4) * 3) await new Promise((r) => setTimeout(r, 5)); // the grower is a thread
+        }
+        for (let i = 0; i < 200 && slots() === before; i++) await new Promise((r) => setTimeout(r, 5));
+        expect(slots(), `FDSize with ${held.length} more fds open, the highest ${held[held.length - 1]!.fd}`).to.equal(before * 2);
+        expect(Math.max(...held.map((ns) => ns.fd))).to.be.below(before - 7);
+      } finally {
+        for (const ns of held) ns.close();
+      }
+    });
+
     it('nsCurrent and nsOpenPid open the namespace this process runs in', () => {
       const own = nsInode(fs.readlinkSync('/proc/self/ns/net'));
       const current = native().nsCurrent();
