@@ -71,7 +71,6 @@ struct OpenQueue {
 struct PlanOutcome {
   UniqueFd ns;  // a namespace the plan created
   std::vector<std::vector<uint8_t>> replies;
-  bool returnReplies = true;  // JS wants them (copying them into Buffers is not free)
   std::optional<Failure> failure;
   int failedStep = -1;  // -1: the namespace could not be made or entered
 };
@@ -251,7 +250,8 @@ std::shared_ptr<NsSource> ParseNs(Napi::Env env, Napi::Value value) {
   return source;
 }
 
-Napi::Value SettleOutcome(Napi::Env env, PlanOutcome& out) {
+// `withReplies` false: JS does not read them, and settles with an empty array.
+Napi::Value SettleOutcome(Napi::Env env, PlanOutcome& out, bool withReplies) {
   if (out.failure) {
     Napi::Error error = ToJsError(env, *out.failure);
     error.Set("step", Napi::Number::New(env, out.failedStep));
@@ -260,7 +260,7 @@ Napi::Value SettleOutcome(Napi::Env env, PlanOutcome& out) {
   Napi::Object result = Napi::Object::New(env);
   // Three Buffer copies took 15-20 us of the JS thread right after it woke for the plan's
   // report (caches cold after the wait), on the path of every container it starts.
-  const size_t returned = out.returnReplies ? out.replies.size() : 0;
+  const size_t returned = withReplies ? out.replies.size() : 0;
   Napi::Array replies = Napi::Array::New(env, returned);
   for (size_t i = 0; i < returned; ++i) {
     replies.Set(static_cast<uint32_t>(i), Napi::Buffer<uint8_t>::Copy(env, out.replies[i].data(), out.replies[i].size()));
@@ -274,13 +274,10 @@ Napi::Value SettleOutcome(Napi::Env env, PlanOutcome& out) {
 // switches and then runs every step itself; one that stays in the caller's namespaces runs
 // on a pool thread, which must never switch.
 Napi::Promise StartPlan(Napi::Env env, std::shared_ptr<NsSource> source, std::shared_ptr<PlanQueue> queue, bool apart = false, bool replies = true) {
-  auto run = [source, queue, replies] {
-    PlanOutcome out = RunPlan(*source, *queue);
-    out.returnReplies = replies;
-    return out;
-  };
-  if (source->Switches()) return ThreadWorker<PlanOutcome>::Start(env, run, SettleOutcome, apart);
-  return PromiseWorker<PlanOutcome>::Start(env, run, SettleOutcome);
+  auto run = [source, queue] { return RunPlan(*source, *queue); };
+  auto settle = [replies](Napi::Env env, PlanOutcome& out) { return SettleOutcome(env, out, replies); };
+  if (source->Switches()) return ThreadWorker<PlanOutcome>::Start(env, run, settle, apart);
+  return PromiseWorker<PlanOutcome>::Start(env, run, settle);
 }
 
 Napi::Value NetlinkPlan(const Napi::CallbackInfo& info) {

@@ -22,8 +22,8 @@ bool SplitMessages(const uint8_t* buf, size_t len, std::vector<size_t>& offsets,
 // One exchange on a bound netlink socket: stamps seq (base + i) and pid (0) into
 // `request`, sends it in one sendmsg, receives until every message that asked for a
 // terminal reply got one, then drains what is already queued (with `ackLastOnly`, not
-// when the last message's own reply ended the exchange). Throws Failure for socket errors; per-message errors come
-// back in NetlinkReply::errors.
+// when the last message's own reply ended the exchange). Throws Failure for socket
+// errors; per-message errors come back in NetlinkReply::errors.
 // `ackLastOnly`: for protocols whose messages the kernel runs one by one through
 // netlink_rcv_skb (rtnetlink, not an nfnetlink batch, which may abort before its last
 // message): when the last message asks for an ACK, the ACK flags of the others are cleared.
