@@ -3,9 +3,10 @@
  * (build/bench/, ignored by git) and run in the same sandbox and the same run as nsnet,
  * so every ratio compares figures measured side by side.
  */
-import { execFileSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import readline from 'node:readline';
 import { lastJsonLine } from './child';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -15,7 +16,7 @@ export function buildFloor(name: string): string {
   const source = path.join(ROOT, 'bench', 'floor', `${name}.c`);
   const out = path.join(ROOT, 'build', 'bench', name);
   fs.mkdirSync(path.dirname(out), { recursive: true });
-  execFileSync('cc', ['-O2', '-Wall', '-Wextra', '-Werror', '-o', out, source], { stdio: 'inherit' });
+  execFileSync('cc', ['-O2', '-Wall', '-Wextra', '-Werror', '-pthread', '-o', out, source], { stdio: 'inherit' });
   return out;
 }
 
@@ -25,6 +26,40 @@ export function runFloor<T>(binary: string, args: readonly string[]): T {
   const result = lastJsonLine<T>(out);
   if (result === undefined) throw new Error(`${path.basename(binary)} printed no JSON line: ${out.slice(-500)}`);
   return result;
+}
+
+/**
+ * A floor binary in serve mode (`links --serve MAX`), started with piped stdio: it answers
+ * each command line with one JSON line, so the bench can interleave its blocks with
+ * nsnet's within one run.
+ */
+export class FloorServer {
+  private readonly lines: AsyncIterator<string>;
+  private stderr = '';
+
+  constructor(private readonly child: ChildProcess) {
+    if (!child.stdin || !child.stdout || !child.stderr) throw new Error('FloorServer needs a child with piped stdio');
+    child.stderr.on('data', (d: Buffer) => (this.stderr += d.toString()));
+    this.lines = readline.createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  }
+
+  /** `binary ARGS…` started here, in the caller's namespaces. */
+  static start(binary: string, args: readonly string[]): FloorServer {
+    return new FloorServer(spawn(binary, args, { stdio: 'pipe' }));
+  }
+
+  /** Sends one command and resolves with the JSON line that answers it. */
+  async ask<T>(command: string): Promise<T> {
+    this.child.stdin!.write(`${command}\n`);
+    const { value, done } = await this.lines.next();
+    if (done) throw new Error(`${this.child.spawnfile} ended before answering '${command}': ${this.stderr.trim().slice(-2000)}`);
+    return JSON.parse(value as string) as T;
+  }
+
+  /** Closes its input (after `teardown` it exits by itself). */
+  close(): void {
+    this.child.stdin!.end();
+  }
 }
 
 /**
