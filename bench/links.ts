@@ -116,8 +116,8 @@ async function linksRep(floor: string, n: number, rep: number): Promise<RepFigur
   ];
   const block = linksBlock(n);
   // A single object is timed after a quiet pause, as a lone container start is: right after
-  // another kind's object it would meet that object's deferred kernel work (the first link
-  // event after a quiet second runs linkwatch at once, under rtnl_lock).
+  // another kind's object it meets that object's deferred kernel work (link events,
+  // namespace set-up), and single samples taken that way ranged from 1.7 to 7.4 ms.
   const pause = n === 1;
   for (let done = 0, round = 0; done < n; done += block, round++) {
     const k = Math.min(block, n - done);
