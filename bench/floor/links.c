@@ -18,7 +18,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 
-#define MAX_N 1000000 // sanity bound; "vb%07x" (9 chars, < IFNAMSIZ) stays unique well past it
+#define MAX_N 1000000 // sanity bound; "vc%07x" (9 chars, < IFNAMSIZ) stays unique well past it
 
 // ---- the workload ------------------------------------------------------------------------
 
@@ -59,21 +59,6 @@ static void ns_configure(int nl) {
   default_route_add(nl, idx, "172.16.0.1");
 }
 
-// Teardown: deleting one end of a veth deletes the pair; then drop our handles and the
-// bind mount. The namespace itself is freed asynchronously by the kernel once the last
-// reference goes, which no caller waits for, so it is not in the timing either.
-static void teardown(int host_nl, obj_t *o, const char *host_name, const char *path) {
-  req_t r;
-  struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
-  struct nlmsghdr *h = req_init(&r, RTM_DELLINK, 0, &ifi, sizeof(ifi));
-  put_str(&r, IFLA_IFNAME, host_name);
-  nl_call(host_nl, h, NULL);
-  close(o->nl);
-  close(o->nsfd);
-  if (umount2(path, MNT_DETACH) < 0) die("umount2 netns");
-  if (unlink(path) < 0) die("unlink netns");
-}
-
 // Names of their own ("vc", "nsfloor-"): in serve mode nsnet's objects ("vb", "nsbench-")
 // live beside these.
 static void names(long i, char host[IFNAMSIZ], char path[64]) {
@@ -89,8 +74,9 @@ static void setup_one(int host_nl, int orig_ns, obj_t *o, long i) {
   ns_configure(o->nl);
 }
 
-// Drops an object without deleting its link: the veth pair goes with the namespace, which
-// the kernel dismantles later in batches (no RCU grace period per link on the caller).
+// Drops our handles and the bind mount. The namespace itself is freed asynchronously by the
+// kernel once the last reference goes, which no caller waits for; a veth still in it goes
+// with it, in the kernel's batches (no RCU grace period per link on the caller).
 static void drop_one(obj_t *o, long i) {
   char host[IFNAMSIZ], path[64];
   names(i, host, path);
@@ -98,6 +84,19 @@ static void drop_one(obj_t *o, long i) {
   close(o->nsfd);
   if (umount2(path, MNT_DETACH) < 0) die("umount2 netns");
   if (unlink(path) < 0) die("unlink netns");
+}
+
+// Teardown: deleting one end of a veth deletes the pair (the caller waits out the RCU grace
+// period); then the object is dropped.
+static void teardown(int host_nl, obj_t *o, long i) {
+  char host[IFNAMSIZ], path[64];
+  names(i, host, path);
+  req_t r;
+  struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
+  struct nlmsghdr *h = req_init(&r, RTM_DELLINK, 0, &ifi, sizeof(ifi));
+  put_str(&r, IFLA_IFNAME, host);
+  nl_call(host_nl, h, NULL);
+  drop_one(o, i);
 }
 
 // ---- serve mode: blocks on command ---------------------------------------------------------
@@ -225,13 +224,11 @@ static int serve(long max) {
       printf("{\"ms\":%.4f}\n", now_ms() - t0);
       made += k;
     } else if (strcmp(line, "teardown\n") == 0) {
-      char host[IFNAMSIZ], path[64];
       long n = 0;
       double t0 = now_ms();
       for (long i = 0; i < made; i++) {
         if (!is_direct[i]) continue;
-        names(i, host, path);
-        teardown(srv.host_nl, &srv.objs[i], host, path);
+        teardown(srv.host_nl, &srv.objs[i], i);
         n++;
       }
       double ms = now_ms() - t0;
@@ -274,15 +271,9 @@ int main(int argc, char **argv) {
   int orig_ns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
   if (orig_ns < 0) die("open original netns");
   int host_nl = nl_open();
-  char host[IFNAMSIZ], path[64];
 
   double t0 = now_ms();
-  for (long i = 0; i < n; i++) {
-    names(i, host, path);
-    ns_add(&objs[i], path, orig_ns);
-    veth_add(host_nl, host, objs[i].nsfd);
-    ns_configure(objs[i].nl);
-  }
+  for (long i = 0; i < n; i++) setup_one(host_nl, orig_ns, &objs[i], i);
   double setup = now_ms() - t0;
 
   if (keep) {
@@ -292,10 +283,7 @@ int main(int argc, char **argv) {
   }
 
   t0 = now_ms();
-  for (long i = 0; i < n; i++) {
-    names(i, host, path);
-    teardown(host_nl, &objs[i], host, path);
-  }
+  for (long i = 0; i < n; i++) teardown(host_nl, &objs[i], i);
   double td = now_ms() - t0;
 
   printf("{\"n\":%ld,\"setupMs\":%.3f,\"teardownMs\":%.3f,\"setupPerObjectMs\":%.4f,"
